@@ -1,0 +1,2 @@
+export * from "./did.ts";
+export * from "./privileges.ts";
