@@ -21,7 +21,7 @@ export function renderCatalogueFiles(texts: SourceTexts): Record<string, string>
     "src/catalogue.gen.ts is derived from DIMO's signal definitions:",
     `  ${data.source}`,
     `  files: ${files}`,
-    "Copyright DIMO Network (DIMO-Network/model-garage contributors), licensed under the",
+    "The data is the work of the DIMO-Network/model-garage authors, licensed under the",
     "Apache License, Version 2.0; a copy is in LICENSE.model-garage beside this file.",
     "",
     "Changes: the YAML and CSV files were converted into one TypeScript data module by",
