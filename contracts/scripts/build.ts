@@ -10,7 +10,10 @@ import { artifactsDir, compilerSettings, contractsRoot, sourceFiles, sourcesHash
 
 const require = createRequire(import.meta.url);
 const solc = require("solc") as {
-  compile(input: string, opts: { import: (path: string) => { contents: string } | { error: string } }): string;
+  compile(
+    input: string,
+    opts: { import: (path: string) => { contents: string } | { error: string } },
+  ): string;
   version(): string;
 };
 
@@ -20,7 +23,11 @@ interface SolcOutput {
 }
 
 function findImport(path: string): { contents: string } | { error: string } {
-  for (const base of [contractsRoot, join(contractsRoot, "node_modules"), join(contractsRoot, "..", "node_modules")]) {
+  for (const base of [
+    contractsRoot,
+    join(contractsRoot, "node_modules"),
+    join(contractsRoot, "..", "node_modules"),
+  ]) {
     try {
       return { contents: readFileSync(join(base, path), "utf8") };
     } catch {
@@ -32,7 +39,8 @@ function findImport(path: string): { contents: string } | { error: string } {
 
 export function compile(): { output: SolcOutput; version: string } {
   const sources: Record<string, { content: string }> = {};
-  for (const file of sourceFiles()) sources[file] = { content: readFileSync(join(contractsRoot, file), "utf8") };
+  for (const file of sourceFiles())
+    sources[file] = { content: readFileSync(join(contractsRoot, file), "utf8") };
   const input = { language: "Solidity", sources, settings: compilerSettings };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
