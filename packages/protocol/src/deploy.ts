@@ -40,7 +40,7 @@ async function deploy(
   } as Parameters<typeof client.walletClient.deployContract>[0]);
   const receipt = await client.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (!receipt.contractAddress || receipt.status !== "success") throw new Error(`deployment ${hash} failed`);
-  return receipt.contractAddress;
+  return getAddress(receipt.contractAddress);
 }
 
 /**
