@@ -191,6 +191,26 @@ describe("devnet journal", () => {
     expect(await chainDigest(third)).toEqual(reverted);
   });
 
+  it("journals only the calls that changed the chain", async () => {
+    const dir = dataDir();
+    const devnet = await start({ dataDir: dir });
+    const lines = () => readFileSync(join(dir, JOURNAL_FILE), "utf8").split("\n").filter(Boolean).length;
+    expect(lines()).toBe(1); // the header
+    await devnet.request({ method: "eth_blockNumber" });
+    await devnet.request({ method: "eth_getBalance", params: [devnet.accounts[0]!.address, "latest"] });
+    const refused = await devnet.handle({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "eth_sendTransaction",
+      params: [{ from: devnet.accounts[0]!.address, to: devnet.accounts[1]!.address, nonce: "0x5" }],
+    });
+    expect("error" in refused).toBe(true);
+    expect(await devnet.request({ method: "evm_revert", params: ["0x99"] })).toBe(false);
+    expect(lines()).toBe(1);
+    await devnet.request({ method: "hardhat_setBalance", params: [devnet.accounts[1]!.address, "0x1"] });
+    expect(lines()).toBe(2);
+  });
+
   it("keeps the settings the chain was created with", async () => {
     const dir = dataDir();
     const first = await start({ dataDir: dir, chainId: 4242, accounts: 2 });

@@ -281,7 +281,10 @@ class Devnet implements DevnetProvider {
       if ("error" in answer && !entry.failed) {
         throw new JournalReplayError(file, line, `${entry.method} failed: ${answer.error.message}`);
       }
-      const head = await latestBlock(this.#edr);
+      const head =
+        entry.method === "evm_revert"
+          ? await latestBlock(this.#edr)
+          : (await this.#headAfter(this.#head)).head;
       if (head.hash !== entry.head.hash) {
         throw new JournalReplayError(file, line, `${entry.method} produced a different block`, {
           expected: entry.head,
@@ -360,18 +363,31 @@ class Devnet implements DevnetProvider {
     if (method === "evm_revert") return this.#revert(params);
     const before = this.#head;
     const answer = await this.#call(method, params);
-    const head = await latestBlock(this.#edr);
+    const { head, ts } = await this.#headAfter(before);
     // An error that left the chain as it was is a refusal: nothing to keep.
     if ("error" in answer && head.hash === before.hash) return answer;
-    let ts: Hex | undefined;
-    const mined = BigInt(head.number) - BigInt(before.number);
-    if (mined === 1n) ts = head.timestamp;
-    else if (mined > 1n) ts = (await blockByNumber(this.#edr, BigInt(before.number) + 1n)).timestamp;
     const entry: Omit<JournalEntry, "seq"> = { at: Date.now(), method, params, head };
     if ("result" in answer) entry.result = answer.result;
     else entry.failed = true;
     if (ts !== undefined) entry.ts = ts;
     return this.#keep(entry, answer);
+  }
+
+  /**
+   * The head after a call other than evm_revert, and the time of the first block it mined. Such a
+   * call can only add blocks, so an unchanged block number means an unchanged head, and the
+   * cheap number check spares fetching (and serialising) a block for calls that mine nothing.
+   */
+  async #headAfter(before: BlockRef): Promise<{ head: BlockRef; ts?: Hex }> {
+    const answer = await this.#call("eth_blockNumber", []);
+    if ("error" in answer) throw new DevnetError("The EVM did not return its block number", { answer });
+    const number = BigInt(answer.result as Hex);
+    const previous = BigInt(before.number);
+    if (number === previous) return { head: before };
+    const head = await latestBlock(this.#edr);
+    if (number === previous + 1n) return { head, ts: head.timestamp };
+    if (number < previous) return { head };
+    return { head, ts: (await blockByNumber(this.#edr, previous + 1n)).timestamp };
   }
 
   async #snapshot(): Promise<Answer> {
