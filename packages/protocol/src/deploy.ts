@@ -1,4 +1,4 @@
-import { type Address, getContractAddress, type Hex } from "viem";
+import { type Address, getAddress, getContractAddress, type Hex } from "viem";
 import {
   aftermarketDeviceIdAbi,
   aftermarketDeviceIdBytecode,
