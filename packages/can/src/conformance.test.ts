@@ -239,3 +239,57 @@ describe("cantools decode vectors", () => {
     expect(refusedLikeCantools).toBe(243);
   });
 });
+
+describe("encode → decode round trip on every vector", () => {
+  it("gives back every raw value exactly, and every scaled value where a double holds it", () => {
+    const problems: string[] = [];
+    let rawChecked = 0;
+    let scaledChecked = 0;
+    for (const v of vectorsDoc.vectors) {
+      if (v.strict === false || !v.decoded_raw || !v.decoded_scaled) continue;
+      const message = load(v.file).messageById(v.frame_id, v.is_extended)!;
+      const where = `${v.file} ${v.message} ${v.kind}`;
+      const raw = message.decode(hexBytes(v.data_hex), { raw: true });
+      try {
+        const back = message.decode(message.encode(raw, { raw: true }), { raw: true });
+        for (const p of diff(back, v.decoded_raw)) problems.push(`${where} raw: ${p}`);
+        rawChecked += Object.keys(raw).length;
+      } catch (error) {
+        problems.push(`${where} raw: ${(error as Error).message}`);
+      }
+      // A wide signal with a fractional factor is scaled in double precision: not invertible.
+      const exact = message.signals.every(
+        (s) => s.length <= 53 || (Number.isInteger(s.factor) && Number.isInteger(s.offset)),
+      );
+      if (!exact) continue;
+      const scaled = message.decode(hexBytes(v.data_hex));
+      try {
+        const back = message.decode(message.encode(scaled, { checkRange: false }));
+        for (const p of diff(back, v.decoded_scaled)) problems.push(`${where} scaled: ${p}`);
+        scaledChecked += Object.keys(scaled).length;
+      } catch (error) {
+        problems.push(`${where} scaled: ${(error as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(rawChecked).toBeGreaterThan(1000);
+    expect(scaledChecked).toBeGreaterThan(1000);
+  });
+});
+
+describe("files cantools loads only non-strictly (documented behaviour, not cantools')", () => {
+  it("decodes overlapping signals each on its own (issue_63)", () => {
+    const message = load("cantools/issue_63.dbc").message("AFT1PSI2")!;
+    const data = hexBytes("685d2578acfb210b");
+    const out = message.decode(data, { raw: true });
+    // HtrRes is bits 40..55 and MaxRes bits 32..47, both Intel: read straight from the bytes.
+    expect(out.HtrRes).toBe(data[5]! | (data[6]! << 8));
+    expect(out.MaxRes).toBe(data[4]! | (data[5]! << 8));
+  });
+
+  it("never reads a signal that lies outside its frame (bad_message_length)", () => {
+    const db = load("cantools/bad_message_length.dbc");
+    expect(db.diagnostics.map((d) => d.code)).toContain("signal-outside-frame");
+    expect(db.message("Message1")!.decode(hexBytes("ff"))).toEqual({});
+  });
+});

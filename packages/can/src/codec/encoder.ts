@@ -143,7 +143,7 @@ function toRaw(signal: Signal, value: SignalValue, options: EncodeOptions, fail:
       );
     }
   }
-  return raw;
+  return checkRaw(signal, raw, fail);
 }
 
 function physicalToRaw(signal: Signal, value: number | bigint, fail: Fail): number | bigint {
@@ -155,7 +155,7 @@ function physicalToRaw(signal: Signal, value: number | bigint, fail: Fail): numb
     if (Number.isInteger(signal.factor) && Number.isInteger(signal.offset) && signal.factor !== 0) {
       const num = value - BigInt(signal.offset);
       const f = BigInt(signal.factor);
-      if (num % f === 0n) return checkRaw(signal, num / f, fail);
+      if (num % f === 0n) return wide ? num / f : Number(num / f);
     }
     value = Number(value);
   }
@@ -167,7 +167,7 @@ function physicalToRaw(signal: Signal, value: number | bigint, fail: Fail): numb
   }
   // Round half away from zero: values that decoded from a frame come back to the same raw.
   const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
-  return checkRaw(signal, wide ? BigInt(rounded) : rounded, fail);
+  return wide ? BigInt(rounded) : rounded;
 }
 
 function checkRaw(signal: Signal, raw: number | bigint, fail: Fail): number | bigint {

@@ -1096,6 +1096,10 @@ class DbcParser {
     // selector gates each signal and with which values.
     const marked = raw.signals.filter((s) => s.mux?.endsWith("M"));
     const messageMux = marked.length === 1 ? marked[0]!.name : undefined;
+    // With several selectors, an `mN` signal that no SG_MUL_VAL_ places belongs to the one
+    // top-level `M` selector, if there is exactly one (cantools would decode it unconditionally).
+    const topLevel = raw.signals.filter((s) => s.mux === "M");
+    const fallbackMux = messageMux === undefined && topLevel.length === 1 ? topLevel[0]!.name : undefined;
     const switchOf = new Map<string, string>();
     const idsOf = new Map<string, Map<string, number[]>>();
     for (const mv of muxValues) {
@@ -1146,6 +1150,10 @@ class DbcParser {
           if (!s.mux.endsWith("M")) ids.push(Number(s.mux.slice(1)));
         } else {
           multiplexerSignal = switchOf.get(s.name);
+          if (multiplexerSignal === undefined && fallbackMux !== undefined && s.name !== fallbackMux) {
+            multiplexerSignal = fallbackMux;
+            ids.push(Number.parseInt(s.mux.slice(1), 10));
+          }
         }
         const extra = multiplexerSignal !== undefined ? idsOf.get(multiplexerSignal)?.get(s.name) : undefined;
         if (extra) ids.push(...extra);
