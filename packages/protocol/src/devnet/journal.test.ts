@@ -191,6 +191,24 @@ describe("devnet journal", () => {
     expect(await chainDigest(third)).toEqual(reverted);
   });
 
+  it("journals concurrent calls in the order they ran", async () => {
+    const dir = dataDir();
+    const first = await start({ dataDir: dir });
+    const [a, b] = first.accounts.map((account) => account.address);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        first.request({
+          method: "eth_sendTransaction",
+          params: [{ from: i % 2 ? a : b, to: i % 2 ? b : a, value: `0x${(i + 1).toString(16)}` }],
+        }),
+      ),
+    );
+    const before = await chainDigest(first);
+    expect(before.blocks).toHaveLength(21);
+    await stop(first);
+    expect(await chainDigest(await reopen(dir))).toEqual(before);
+  });
+
   it("journals only the calls that changed the chain", async () => {
     const dir = dataDir();
     const devnet = await start({ dataDir: dir });
