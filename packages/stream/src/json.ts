@@ -17,8 +17,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * strings (UTF-8 codecs would replace a lone surrogate), bounded nesting (canonicalisation
  * recurses), and no `__proto__` key (assigning it would silently drop the member).
  */
-export function assertPortableJson(value: unknown, maxDepth: number, path = "$"): asserts value is JsonValue {
-  walk(value, maxDepth, path, 0);
+export function assertPortableJson(value: unknown, maxDepth: number): asserts value is JsonValue {
+  walk(value, maxDepth, "", 0);
 }
 
 function walk(value: unknown, maxDepth: number, path: string, depth: number): void {
@@ -43,7 +43,7 @@ function walk(value: unknown, maxDepth: number, path: string, depth: number): vo
       for (const key of Object.keys(value)) {
         if (key === "__proto__") throw invalid(path, 'the key "__proto__" is reserved');
         if (LONE_SURROGATE.test(key)) throw invalid(path, "key contains a lone UTF-16 surrogate");
-        walk((value as Record<string, unknown>)[key], maxDepth, `${path}.${key}`, depth + 1);
+        walk((value as Record<string, unknown>)[key], maxDepth, path ? `${path}.${key}` : key, depth + 1);
       }
       return;
     }
@@ -53,8 +53,8 @@ function walk(value: unknown, maxDepth: number, path: string, depth: number): vo
 }
 
 function invalid(path: string, what: string): EventRejectedError {
-  return new EventRejectedError("invalid_event", `Invalid JSON at ${path}: ${what}.`, {
-    path,
+  return new EventRejectedError("invalid_event", `Invalid JSON at ${path || "the top level"}: ${what}.`, {
+    path: path || "$",
     details:
       "Events must be plain JSON (finite numbers, well-formed strings) so every codec carries them exactly.",
   });

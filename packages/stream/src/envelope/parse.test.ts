@@ -170,7 +170,7 @@ describe("parseEvent: every rejection reason", () => {
       ],
       [{ ...base(), Extension: "x" }, "Extension"],
       [{ ...base(), tags: ["a"] }, "tags"],
-      [{ ...base(), data: { signals: [], note: "\ud800" } }, "$.data.note"],
+      [{ ...base(), data: { signals: [], note: "\ud800" } }, "data.note"],
     ];
     for (const [event, path] of cases) {
       const error = rejection(json(event));
@@ -234,5 +234,23 @@ describe("avro", () => {
     const bytes = avroCodec.encode({ ...base(), dimosequence: undefined } as never);
     bytes[5] = (bytes[5] ?? 0) ^ 0xff;
     expect(reasonOf(bytes, { contentType: "avro/binary" })).toBe("malformed");
+  });
+});
+
+describe("sample helpers", () => {
+  it("read samples only from payloads that define them", () => {
+    const attestation = {
+      ...base(),
+      type: "dimo.attestation",
+      data: { signals: "free-form", timestamp: NOW + 10 * 60_000 },
+    };
+    const parsed = parseEvent(json(attestation), { now: NOW });
+    expect(eventSignals(parsed.event)).toEqual([]);
+    const fingerprint = {
+      ...base(),
+      type: "dimo.fingerprint",
+      data: { vin: "1HGCM82633A004352", signals: 3 },
+    };
+    expect(eventSignals(parseEvent(json(fingerprint), { now: NOW }).event)).toEqual([]);
   });
 });

@@ -20,7 +20,9 @@ export function eventSignals(event: DimoCloudEvent | LegacyStatusEvent): SignalS
   const signals: Signal[] | undefined =
     event.specversion === "2.0"
       ? (event as LegacyStatusEvent).data.vehicle?.signals
-      : ((event as DimoCloudEvent).data as { signals?: Signal[] }).signals;
+      : carriesSamples(event.type)
+        ? ((event as DimoCloudEvent).data as { signals?: Signal[] }).signals
+        : undefined;
   return (signals ?? []).map((s) => ({ name: s.name, timestamp: sampleMillis(s.timestamp), value: s.value }));
 }
 
@@ -32,8 +34,10 @@ export function* dataTimes(event: DimoCloudEvent | LegacyStatusEvent): Generator
     events?: VehicleEvent[];
     vehicle?: { signals?: Signal[] };
   };
+  if (event.type === "dimo.attestation") return; // a claim's own times are not sample times
   if (typeof data.timestamp === "number") yield ["data.timestamp", data.timestamp];
-  if (event.type === "dimo.attestation") return;
+  // Only these payloads have validated sample lists; other types may use the names freely.
+  if (event.specversion !== "2.0" && !carriesSamples(event.type)) return;
   const lists: [string, { timestamp: number | string }[] | undefined][] = [
     ["data.signals", data.signals],
     ["data.events", data.events],
@@ -43,6 +47,10 @@ export function* dataTimes(event: DimoCloudEvent | LegacyStatusEvent): Generator
     if (!Array.isArray(list)) continue;
     for (let i = 0; i < list.length; i++) yield [`${path}[${i}].timestamp`, sampleMillis(list[i]!.timestamp)];
   }
+}
+
+function carriesSamples(type: string): boolean {
+  return type === "dimo.status" || type === "dimo.signals" || type === "dimo.events";
 }
 
 /** DIMO's deduplication key: subject, time, type, source, id. */

@@ -238,4 +238,32 @@ describe("device signatures v2", () => {
     expect(parsed.event).toEqual(event);
     expect(verifyEventSignature(parsed, { chainId: CHAIN_ID }).sequence).toBe(2n);
   });
+
+  it("reproduces the test vector of docs/streaming.md", async () => {
+    const vector: DimoCloudEvent<"dimo.status"> = {
+      specversion: "1.0",
+      id: "vector-1",
+      source: "0xF26421509Efe92861a587482100c6d728aBf1CD0",
+      producer: DEVICE_DID,
+      subject: VEHICLE_DID,
+      time: "2024-04-22T20:40:07.249Z",
+      type: "dimo.status",
+      dimosequence: "7",
+      data: { signals: [{ timestamp: 1713818407248, name: "speed", value: 42.5 }], vin: "1HGCM82633A004352" },
+      dimosigversion: "2",
+      dimosigner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+      signature:
+        "0x10d336dd9cfdfaeb694ce0c2a488695c0d42382557eaf6678bb6d6dc4d0fd4b442156d9c39c61216557f680c1f16b247f9055f5369a6a6e77a2fedc71131ca331b",
+    };
+    expect(eventHash(vector)).toBe("0x20770963fd933374162d4ae3616348769289be0a8352c5fc4695a4087dad31c2");
+    expect(bytesToHex(deviceEventDigest(deviceEventMessage(vector)))).toBe(
+      "0x620d66b57cb168d810ca6fa17f710bbefbf5365a739810f28312e312df4acb74",
+    );
+    expect(receive(vector)).toEqual({ scheme: "v2", signer: vector.dimosigner, sequence: 7n });
+    // RFC 6979 signing is deterministic: the same key signs the same event identically.
+    const { signature, dimosigversion: _v, dimosigner: _a, dimosequence, ...unsigned } = vector;
+    expect((await signDeviceEvent({ ...unsigned, dimosequence: dimosequence! }, signer)).signature).toBe(
+      signature,
+    );
+  });
 });
