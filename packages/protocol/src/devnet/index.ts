@@ -26,6 +26,7 @@ export {
   RpcErrorCode,
 } from "./jsonRpc.ts";
 export type { DevnetLogger } from "./logger.ts";
+export { DEPLOYMENT_FILE, type DevnetDeployment, type DevnetNetwork, startDevnetNetwork } from "./network.ts";
 export {
   createDevnetProvider,
   type DevnetProvider,
