@@ -77,3 +77,16 @@ export function limbSegments(segments: readonly Segment[]): Segment[][] {
   for (let i = 0; i < limbs.length; i++) limbs[i] ??= [];
   return limbs;
 }
+
+/**
+ * Reads a raw unsigned value of at most 32 bits (counters, checksums) without compiling a
+ * decoder; undefined when the payload is too short to hold it.
+ */
+export function readUnsigned(data: Uint8Array, segments: readonly Segment[]): number | undefined {
+  let value = 0;
+  for (const s of segments) {
+    if (s.byte >= data.length) return undefined;
+    value += ((data[s.byte]! >> s.shift) & ((1 << s.width) - 1)) * 2 ** s.dest;
+  }
+  return value;
+}
