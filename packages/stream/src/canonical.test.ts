@@ -15,11 +15,9 @@ describe("canonicalJson (RFC 8785)", () => {
   it("sorts keys by UTF-16 code units (RFC 8785 §3.2.3 example)", () => {
     const input = JSON.parse(
       '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}',
-    ) as { [k: string]: JsonValue };
-    const values = Object.values(JSON.parse(canonicalJson(input)) as object);
-    expect(Object.keys(JSON.parse(canonicalJson(input)))).toHaveLength(7);
-    // Integer-like keys ("1") are enumerated first by JS objects, so read the order from the text.
-    const order = [...canonicalJson(input).matchAll(/"([^"]+)":"([^"]+)"/g)].map((m) => m[2]);
+    ) as JsonValue;
+    // Read the order from the text: JS objects would enumerate the integer-like key "1" first.
+    const order = [...canonicalJson(input).matchAll(/"[^"]+":"([^"]+)"/g)].map((m) => m[1]);
     expect(order).toEqual([
       "Carriage Return",
       "One",
@@ -29,7 +27,6 @@ describe("canonicalJson (RFC 8785)", () => {
       "Emoji: Grinning Face",
       "Hebrew Letter Dalet With Dagesh",
     ]);
-    expect(values).toHaveLength(7);
   });
 
   it("is independent of member order and whitespace", () => {

@@ -29,7 +29,8 @@ const bigintLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-const eventType = avro.Type.forSchema(AVRO_SCHEMA, { registry: { long: bigintLong } });
+/** The schema as an avsc type (longs as BigInt). */
+export const eventType = avro.Type.forSchema(AVRO_SCHEMA, { registry: { long: bigintLong } });
 
 /** Single-object encoding header: marker C3 01 and the schema's CRC-64-AVRO fingerprint. */
 export const AVRO_HEADER = Uint8Array.from([

@@ -8,6 +8,7 @@ import {
 } from "@bufbuild/protobuf";
 import { ListValueSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { DimoCloudEvent } from "../../envelope/schema.ts";
+import { EventRejectedError } from "../../errors.ts";
 import type { JsonValue } from "../../json.ts";
 import { type ExtensionValue, extensionsOf, hexBytes, malformed, toJsonEnvelope } from "../attributes.ts";
 import type { EventCodec } from "../codec.ts";
@@ -71,9 +72,15 @@ export const protobufCodec: EventCodec = {
       throw malformed("protobuf", (error as Error).message, error);
     }
     let data: JsonValue;
-    if (m.data.case === "status") data = statusJson(m.data.value);
-    else if (m.data.case === "json") data = toJson(ValueSchema, m.data.value) as JsonValue;
-    else throw malformed("protobuf", "it has no data");
+    try {
+      if (m.data.case === "status") data = statusJson(m.data.value);
+      else if (m.data.case === "json") data = toJson(ValueSchema, m.data.value) as JsonValue;
+      else throw malformed("protobuf", "it has no data");
+    } catch (error) {
+      // google.protobuf.Value refuses NaN and unset kinds when converted to JSON.
+      if (error instanceof EventRejectedError) throw error;
+      throw malformed("protobuf", `data is not JSON: ${(error as Error).message}`, error);
+    }
     const extensions = Object.entries(m.extensions).map(([name, v]): [string, ExtensionValue] => {
       if (v.value.case === undefined) throw malformed("protobuf", `extension "${name}" has no value`);
       return [name, v.value.value];
