@@ -52,8 +52,9 @@ contract ManufacturerId is ERC721, AccessControl {
         emit ManufacturerMinted(tokenId, name, owner, msg.sender);
     }
 
-    /// @dev THE hook deciding who may mint a manufacturer. Today: holders of MANUFACTURER_MINTER_ROLE
-    /// (the admin, later governance). The hardware-licensing layer replaces this with a licence check.
+    /// @dev THE hook deciding who may mint a manufacturer: holders of MANUFACTURER_MINTER_ROLE. The
+    /// admin (later governance) mints vehicle makers; the hardware layer's LicenseApplications holds
+    /// the role and mints a hardware maker's identity only when governance approves its licence.
     function _authorizeManufacturerMint(address minter, string calldata, address) internal view virtual {
         if (!hasRole(MANUFACTURER_MINTER_ROLE, minter)) revert NotAuthorizedToMintManufacturer(minter);
     }
