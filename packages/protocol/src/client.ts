@@ -71,12 +71,19 @@ export async function writeContract<
   }
 }
 
-/** Finds the first decoded event with `eventName` in a write result, or throws. */
+/**
+ * Finds the first decoded event with `eventName` in a write result (optionally only from the
+ * contract at `address`, where two contracts share an event name), or throws.
+ */
 export function eventOf<N extends WriteResult["events"][number]["eventName"]>(
   result: WriteResult,
   eventName: N,
+  address?: Address,
 ): Extract<WriteResult["events"][number], { eventName: N }> {
-  const found = result.events.find((e) => e.eventName === eventName);
+  const from = address?.toLowerCase();
+  const found = result.events.find(
+    (e) => e.eventName === eventName && (!from || e.address.toLowerCase() === from),
+  );
   if (!found) throw new Error(`transaction ${result.hash} emitted no ${eventName} event`);
   return found as Extract<WriteResult["events"][number], { eventName: N }>;
 }

@@ -12,7 +12,10 @@ export async function issueDevLicense(client: ProtocolClient, p: { alias?: strin
     functionName: "issue",
     args: [p.alias ?? ""],
   });
-  const { tokenId, clientId } = eventOf(result, "LicenseIssued").args;
+  const { tokenId, clientId } = eventOf(result, "LicenseIssued", client.addresses.devLicense).args as {
+    tokenId: bigint;
+    clientId: Address;
+  };
   return { ...result, tokenId, clientId };
 }
 
