@@ -14,7 +14,9 @@ describe("candump lines", () => {
     expect(parseCandumpLine("can1 18DAF110#0341057B")).toMatchObject({ id: 0x18daf110, extended: true });
     expect(parseCandumpLine("(1.5) can0 123#")).toMatchObject({ data: new Uint8Array(0), timestamp: 1.5 });
     expect(parseCandumpLine("(1.5) can0 123#R")).toMatchObject({ remote: true, data: new Uint8Array(0) });
-    expect(parseCandumpLine("(1.5) can0 123#11.22.33")).toMatchObject({ data: Uint8Array.of(0x11, 0x22, 0x33) });
+    expect(parseCandumpLine("(1.5) can0 123#11.22.33")).toMatchObject({
+      data: Uint8Array.of(0x11, 0x22, 0x33),
+    });
   });
 
   it("reads CAN FD frames with their flags", () => {
@@ -57,9 +59,22 @@ describe("candump lines", () => {
 
   it("writes lines that read back to the same frame", () => {
     const frames: CanFrame[] = [
-      { timestamp: 1436509052.249713, interface: "vcan0", id: 0x44, extended: false, data: Uint8Array.of(0x2a, 0x36) },
+      {
+        timestamp: 1436509052.249713,
+        interface: "vcan0",
+        id: 0x44,
+        extended: false,
+        data: Uint8Array.of(0x2a, 0x36),
+      },
       { interface: "can0", id: 0x18daf110, extended: true, data: Uint8Array.of(1, 2, 3) },
-      { interface: "can0", id: 0x7df, extended: false, data: new Uint8Array(16).fill(0xaa), fd: true, fdFlags: 1 },
+      {
+        interface: "can0",
+        id: 0x7df,
+        extended: false,
+        data: new Uint8Array(16).fill(0xaa),
+        fd: true,
+        fdFlags: 1,
+      },
       { interface: "can0", id: 0x100, extended: false, data: new Uint8Array(0), remote: true },
     ];
     for (const f of frames) expect(parseCandumpLine(formatCandumpLine(f))).toEqual(f);
@@ -69,7 +84,8 @@ describe("candump lines", () => {
 
   it("reads a whole log, reporting bad lines with their number and going on", async () => {
     const entries = [];
-    for await (const e of readCandump("(1.0) can0 123#01\n\nnot a frame\r\n(2.0) can0 124#02\n")) entries.push(e);
+    for await (const e of readCandump("(1.0) can0 123#01\n\nnot a frame\r\n(2.0) can0 124#02\n"))
+      entries.push(e);
     expect(entries.map((e) => [e.line, e.frame?.id, e.error?.name])).toEqual([
       [1, 0x123, undefined],
       [3, undefined, "CandumpParseError"],

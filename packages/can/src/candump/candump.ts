@@ -70,14 +70,17 @@ export function parseCandumpLine(line: string): CanFrame {
     };
     if (fdMark) {
       const flags = Number.parseInt(rest!.slice(0, 1), 16);
-      if (Number.isNaN(flags)) throw new CandumpParseError(line, "CAN FD frame without its flags nibble after ##");
+      if (Number.isNaN(flags))
+        throw new CandumpParseError(line, "CAN FD frame without its flags nibble after ##");
       const data = hexPayload(line, rest!.slice(1));
-      if (!FD_LENGTHS.has(data.length)) throw new CandumpParseError(line, `${data.length} bytes is not a CAN FD length`);
+      if (!FD_LENGTHS.has(data.length))
+        throw new CandumpParseError(line, `${data.length} bytes is not a CAN FD length`);
       return { ...base, data, fd: true, fdFlags: flags };
     }
     if (/^R\d{0,2}$/i.test(rest!)) return { ...base, data: new Uint8Array(0), remote: true };
     const data = hexPayload(line, rest!);
-    if (data.length > 8) throw new CandumpParseError(line, `${data.length} bytes in a classic CAN frame (use ## for CAN FD)`);
+    if (data.length > 8)
+      throw new CandumpParseError(line, `${data.length} bytes in a classic CAN frame (use ## for CAN FD)`);
     return { ...base, data };
   }
   const screen = SCREEN_LINE.exec(line);
@@ -107,7 +110,9 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().p
 /** Formats a frame as a `candump -L` line (what canplayer reads). */
 export function formatCandumpLine(frame: CanFrame, defaults: { interface?: string } = {}): string {
   const iface = frame.interface ?? defaults.interface ?? "can0";
-  let id = frame.extended ? frame.id.toString(16).toUpperCase().padStart(8, "0") : frame.id.toString(16).toUpperCase().padStart(3, "0");
+  let id = frame.extended
+    ? frame.id.toString(16).toUpperCase().padStart(8, "0")
+    : frame.id.toString(16).toUpperCase().padStart(3, "0");
   if (frame.error) id = (frame.id | ERR_FLAG).toString(16).toUpperCase().padStart(8, "0");
   let payload = "";
   for (const b of frame.data) payload += HEX[b];
@@ -132,7 +137,9 @@ export interface CandumpEntry {
  * Blank lines are skipped; lines that are not frames come back with their error instead of
  * stopping the read.
  */
-export async function* readCandump(input: string | AsyncIterable<string> | Iterable<string>): AsyncGenerator<CandumpEntry> {
+export async function* readCandump(
+  input: string | AsyncIterable<string> | Iterable<string>,
+): AsyncGenerator<CandumpEntry> {
   const lines = typeof input === "string" ? input.split(/\r?\n/) : input;
   let n = 0;
   for await (const raw of lines as AsyncIterable<string>) {
