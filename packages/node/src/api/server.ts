@@ -1,0 +1,94 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createServerAdapter } from "@whatwg-node/server";
+import type { ServerContext } from "./http.ts";
+import { Router } from "./router.ts";
+import { accessLogRoute } from "./routes/accessLog.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { creditRoutes } from "./routes/credits.ts";
+import { exchangeRoute } from "./routes/exchange.ts";
+import { type ApiCoreOptions, type ApiServices, openApiServices } from "./services.ts";
+
+/** A WHATWG fetch-style handler, as the lead composes them (ingest, fetch API, …). */
+export type FetchHandler = (request: Request, context?: ServerContext) => Promise<Response>;
+
+export interface ApiServerOptions extends ApiCoreOptions {
+  /** Other fetch handlers mounted under a path prefix (e.g. `{"/fetch": fetchApi}`), tried before a 404. */
+  mounts?: Record<string, FetchHandler>;
+}
+
+export interface ApiServer {
+  /** Every route as one fetch handler. */
+  handler: FetchHandler;
+  services: ApiServices;
+  /** The node:http server (not yet listening). */
+  server: Server;
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+/** Builds every app-facing route as a single fetch handler (no HTTP server). */
+export async function createApiHandler(
+  options: ApiServerOptions,
+): Promise<{ handler: FetchHandler; services: ApiServices }> {
+  const services = await openApiServices(options);
+  const router = new Router(services.metrics, services.logError);
+  const auth = authRoutes(services);
+  const credits = creditRoutes(services);
+  router
+    .on("GET", "/health", async () => Response.json({ status: "ok" }))
+    .on("GET", "/metrics", () => services.metrics.response())
+    .on("GET", "/keys", auth.keys)
+    .on("GET", "/.well-known/jwks.json", auth.keys)
+    .on("POST", "/auth/web3/generate_challenge", (r, _p, c) => auth.generateChallenge(r, c))
+    .on("POST", "/auth/web3/submit_challenge", (r, _p, c) => auth.submitChallenge(r, c))
+    .on("POST", "/v1/tokens/exchange", (r, _p, c) => exchangeRoute(services)(r, c))
+    .on("GET", "/v1/credits/prices", credits.prices)
+    .on("GET", "/v1/credits/balance", credits.balance)
+    .on("GET", "/v1/credits/usage", credits.usage)
+    .on("POST", "/v1/credits/topup", credits.topUp)
+    .on("GET", "/v1/vehicles/:tokenId/access-log", (r, p) =>
+      accessLogRoute(services)(r, p as { tokenId: string }),
+    );
+  const mounts = Object.entries(options.mounts ?? {}).sort((a, b) => b[0].length - a[0].length);
+  const handler: FetchHandler = async (request, context) => {
+    if (mounts.length > 0) {
+      const path = new URL(request.url).pathname;
+      const mount = mounts.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
+      if (mount) return mount[1](request, context);
+    }
+    return router.handle(request, context);
+  };
+  return { handler, services };
+}
+
+/**
+ * All app-facing routes on one node:http server: sign-in, JWKS, token exchange, identity and
+ * telemetry GraphQL, webhooks, credits, the owners' access log, `/health` and `/metrics`.
+ */
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { handler, services } = await createApiHandler(options);
+  const adapter = createServerAdapter<ServerContext>((request, context) => handler(request, context));
+  const server = createServer(adapter);
+  return {
+    handler,
+    services,
+    server,
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          const { port: bound } = server.address() as AddressInfo;
+          resolve({ url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`, port: bound });
+        });
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      });
+      await services.close();
+    },
+  };
+}

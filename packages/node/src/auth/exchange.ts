@@ -1,0 +1,183 @@
+import {
+  erc721Did,
+  getGrant,
+  getGrantedPrivileges,
+  InvalidDidError,
+  isPrivilegeId,
+  type PrivilegeId,
+  type ProtocolReader,
+  parseErc721Did,
+  privilegeFromName,
+  privilegeTokenName,
+  UnknownPrivilegeError,
+} from "@dimo-open/protocol";
+import { type Address, getAddress, isAddress } from "viem";
+import { ApiError, badRequest, forbidden } from "../api/errors.ts";
+import type { KeyRing } from "./keyRing.ts";
+import { type DeveloperIdentity, VEHICLE_TOKEN_AUDIENCE } from "./tokens.ts";
+
+export interface ExchangeOptions {
+  chain: ProtocolReader;
+  chainId: number;
+  keys: KeyRing;
+  issuer: string;
+  /** Vehicle token lifetime (DIMO: 10 minutes); never beyond the grant's own expiry. */
+  tokenLifetimeSeconds: number;
+}
+
+export interface ExchangeRequest {
+  tokenId: bigint;
+  privileges: PrivilegeId[];
+}
+
+export interface ExchangeResult {
+  token: string;
+  tokenId: bigint;
+  grantee: Address;
+  privileges: PrivilegeId[];
+  expiresAt: number;
+}
+
+/**
+ * Parses either body DIMO's token exchange accepts: legacy `{nftContractAddress, privileges,
+ * tokenId}` (the data-sdk's) or `{asset: "did:erc721:…", permissions: ["privilege:…"]}`.
+ */
+export function parseExchangeRequest(
+  body: Record<string, unknown>,
+  vehicleContract: Address,
+  chainId: number,
+): ExchangeRequest {
+  let contract: Address;
+  let tokenId: bigint;
+  let privileges: PrivilegeId[];
+  if (typeof body.asset === "string") {
+    let did: ReturnType<typeof parseErc721Did>;
+    try {
+      did = parseErc721Did(body.asset);
+    } catch (error) {
+      if (error instanceof InvalidDidError) throw badRequest("invalid_asset", error.message);
+      throw error;
+    }
+    if (did.chainId !== chainId) {
+      throw badRequest(
+        "invalid_asset",
+        `Asset ${body.asset} is on chain ${did.chainId}; this node serves chain ${chainId}.`,
+      );
+    }
+    contract = did.contract;
+    tokenId = did.tokenId;
+    if (!Array.isArray(body.permissions) || body.permissions.length === 0 || body.permissions.length > 16) {
+      throw badRequest(
+        "invalid_request",
+        '`permissions` must list 1–16 names like "privilege:GetNonLocationHistory".',
+      );
+    }
+    privileges = body.permissions.map((name) => {
+      if (typeof name !== "string")
+        throw badRequest("invalid_privilege", `Permission ${JSON.stringify(name)} is not a string.`);
+      try {
+        return privilegeFromName(name);
+      } catch (error) {
+        if (error instanceof UnknownPrivilegeError) throw badRequest("invalid_privilege", error.message);
+        throw error;
+      }
+    });
+  } else {
+    const address = body.nftContractAddress;
+    if (typeof address !== "string" || !isAddress(address, { strict: false })) {
+      throw badRequest(
+        "invalid_request",
+        'Send {nftContractAddress, privileges, tokenId} or {asset: "did:erc721:…", permissions: ["privilege:…"]}.',
+      );
+    }
+    contract = getAddress(address);
+    const raw = body.tokenId;
+    if (
+      !(typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) &&
+      !(typeof raw === "string" && /^[0-9]{1,78}$/.test(raw))
+    ) {
+      throw badRequest("invalid_request", `tokenId ${JSON.stringify(raw)} must be a non-negative integer.`);
+    }
+    tokenId = BigInt(raw);
+    if (!Array.isArray(body.privileges) || body.privileges.length === 0 || body.privileges.length > 16) {
+      throw badRequest("invalid_request", "`privileges` must list 1–16 privilege ids, e.g. [1, 4].");
+    }
+    privileges = body.privileges.map((id) => {
+      if (!isPrivilegeId(id)) {
+        throw badRequest(
+          "invalid_privilege",
+          `Unknown privilege id ${JSON.stringify(id)}: expected integers 1–8.`,
+        );
+      }
+      return id;
+    });
+  }
+  if (contract !== vehicleContract) {
+    throw badRequest(
+      "invalid_asset",
+      `Contract ${contract} is not this node's vehicle registry (${vehicleContract}); exchange tokens for vehicles only.`,
+    );
+  }
+  return { tokenId, privileges: [...new Set(privileges)].sort((a, b) => a - b) };
+}
+
+/**
+ * The per-vehicle token: issued only for privileges the on-chain grant holds right now (expiry,
+ * template deactivation and transfers are the chain's to decide), and never outliving the grant.
+ */
+export async function exchangeVehicleToken(
+  o: ExchangeOptions,
+  developer: DeveloperIdentity,
+  request: ExchangeRequest,
+): Promise<ExchangeResult> {
+  if (developer.kind !== "developer" || developer.licenseId === undefined) {
+    throw forbidden(
+      "not_a_license",
+      "Only developer licences exchange vehicle tokens; sign in with a licence's client id.",
+    );
+  }
+  const asset = o.chain.addresses.vehicleId;
+  const grantee = developer.address;
+  const [held, grant, block] = await Promise.all([
+    getGrantedPrivileges(o.chain, { asset, tokenId: request.tokenId, grantee, wanted: request.privileges }),
+    getGrant(o.chain, { asset, tokenId: request.tokenId, grantee }),
+    o.chain.publicClient.getBlock(),
+  ]);
+  const missing = request.privileges.filter((p) => !held.includes(p));
+  const did = erc721Did(o.chainId, asset, request.tokenId);
+  if (missing.length > 0) {
+    throw forbidden(
+      "missing_privileges",
+      `Address ${grantee} lacks permissions [${missing.map(privilegeTokenName).join(" ")}] for asset ${did}`,
+      { missing: missing.map(privilegeTokenName) },
+    );
+  }
+  // Chain time decides expiry (the devnet's clock can be moved); never hand out a token that outlives the grant.
+  const chainNow = Number(block.timestamp);
+  let lifetime = o.tokenLifetimeSeconds;
+  if (grant.inForce && grant.expiration > 0n)
+    lifetime = Math.min(lifetime, Number(grant.expiration) - chainNow);
+  if (lifetime <= 0)
+    throw new ApiError(403, "grant_expired", `The grant on ${did} to ${grantee} has expired.`);
+  const permissions = request.privileges.map(privilegeTokenName);
+  const token = await o.keys.sign(
+    {
+      token_use: "vehicle",
+      asset: did,
+      permissions,
+      contract_address: asset,
+      token_id: request.tokenId.toString(),
+      privilege_ids: request.privileges,
+      ethereum_address: grantee,
+      developer_license_id: developer.licenseId.toString(),
+    },
+    { issuer: o.issuer, audience: [VEHICLE_TOKEN_AUDIENCE], subject: did, expiresInSeconds: lifetime },
+  );
+  return {
+    token,
+    tokenId: request.tokenId,
+    grantee,
+    privileges: request.privileges,
+    expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+  };
+}
