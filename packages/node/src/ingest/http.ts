@@ -197,8 +197,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | und
 }
 
 function replyOne(response: ServerResponse, outcome: IngestOutcome): void {
-  if (outcome.status === "rejected") return replyRejected(response, outcome);
-  reply(response, 200, outcome);
+  if (outcome.status === "rejected") replyRejected(response, outcome);
+  else reply(response, 200, outcome);
 }
 
 function replyRejected(response: ServerResponse, outcome: IngestOutcome): void {

@@ -9,6 +9,15 @@ import { type MqttBroker, startMqttBroker } from "../mqtt/broker.ts";
 import { deviceLoginCredentials } from "../mqtt/login.ts";
 import { CHAIN_ID, DEVICES, type TestDevice, VEHICLES } from "./devices.ts";
 
+/** An ingest HTTP answer, loosely typed for assertions. */
+export interface ReplyBody {
+  status?: string;
+  reason?: string;
+  message: string;
+  results: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
 export interface TestNode {
   db: NodeDatabase;
   ingest: Ingest;
@@ -21,7 +30,7 @@ export interface TestNode {
     path: string,
     body: Uint8Array | string,
     headers?: Record<string, string>,
-  ): Promise<{ status: number; body: any }>;
+  ): Promise<{ status: number; body: ReplyBody }>;
   close(): Promise<void>;
 }
 
@@ -62,7 +71,7 @@ export async function startTestNode(
         headers,
         body: typeof body === "string" ? body : Buffer.from(body),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as ReplyBody };
     },
     async close() {
       await broker.close();
