@@ -31,12 +31,18 @@ export interface ExternalBrokerOptions {
   topic?: string;
   /** Publish refusals to devices/<address>/rejections (default true). */
   publishRejections?: boolean;
+  /** How long the broker keeps the node's session while it is away (default 7 days). */
+  sessionExpirySeconds?: number;
   /** Extra mqtt.js options (TLS material, keepalive…). */
   clientOptions?: IClientOptions;
 }
 
 export interface ExternalBrokerConsumer {
-  close(): Promise<void>;
+  /**
+   * Disconnects. The broker keeps the session (and queues messages for it) unless `endSession`
+   * is true, which ends it (MQTT 5 session expiry 0): for a node that leaves for good.
+   */
+  close(options?: { endSession?: boolean }): Promise<void>;
 }
 
 export async function consumeExternalBroker(options: ExternalBrokerOptions): Promise<ExternalBrokerConsumer> {
@@ -83,7 +89,7 @@ export async function consumeExternalBroker(options: ExternalBrokerOptions): Pro
       clientId: `${options.clientId ?? "dimo-node-ingest"}-${i}`,
       clean: false,
       protocolVersion: 5,
-      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
+      properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 7 * 24 * 3600 },
       reconnectPeriod: 1000,
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
@@ -116,8 +122,9 @@ export async function consumeExternalBroker(options: ExternalBrokerOptions): Pro
     ),
   );
   return {
-    async close() {
-      await Promise.all(clients.map((c) => c.endAsync()));
+    async close(closeOptions = {}) {
+      const properties = closeOptions.endSession ? { properties: { sessionExpiryInterval: 0 } } : {};
+      await Promise.all(clients.map((c) => c.endAsync(false, properties)));
     },
   };
 }
