@@ -11,4 +11,5 @@ export * from "./deploy.ts";
 export * from "./did.ts";
 export * from "./eip712.ts";
 export * from "./errors.ts";
+export * from "./hardware/index.ts";
 export * from "./privileges.ts";
