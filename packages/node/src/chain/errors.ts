@@ -1,4 +1,17 @@
 /**
+ * viem's errors carry a short message and, in `details`, the root cause's own words. (Read by
+ * shape, not class: a program may bundle its own copy of viem.)
+ */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const { shortMessage, details } = cause as { shortMessage?: unknown; details?: unknown };
+  if (typeof shortMessage !== "string") return cause.message;
+  return typeof details === "string" && details !== "" && details !== shortMessage
+    ? `${shortMessage} (${details})`
+    : shortMessage;
+}
+
+/**
  * Errors in the viem style: a short message a person can act on, details for the log, and a
  * class a program can match.
  */
@@ -49,11 +62,7 @@ export class ChainRpcError extends ChainIndexerError {
     readonly request: string,
     cause: unknown,
   ) {
-    const reason =
-      cause instanceof Error
-        ? ((cause as { shortMessage?: string }).shortMessage ?? cause.message)
-        : String(cause);
-    super(`RPC request ${request} failed: ${reason}`, {
+    super(`RPC request ${request} failed: ${describeCause(cause)}`, {
       details: "The indexer retries with back-off; check the RPC URL and that the node is reachable.",
       cause,
     });
