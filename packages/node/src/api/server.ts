@@ -8,6 +8,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { creditRoutes } from "./routes/credits.ts";
 import { exchangeRoute } from "./routes/exchange.ts";
 import { type ApiCoreOptions, type ApiServices, openApiServices } from "./services.ts";
+import { createTelemetryHandler, type TelemetryApiOptions } from "./telemetry/handler.ts";
 
 /** A WHATWG fetch-style handler, as the lead composes them (ingest, fetch API, …). */
 export type FetchHandler = (request: Request, context?: ServerContext) => Promise<Response>;
@@ -15,6 +16,7 @@ export type FetchHandler = (request: Request, context?: ServerContext) => Promis
 export interface ApiServerOptions extends ApiCoreOptions {
   /** Other fetch handlers mounted under a path prefix (e.g. `{"/fetch": fetchApi}`), tried before a 404. */
   mounts?: Record<string, FetchHandler>;
+  telemetry?: TelemetryApiOptions;
 }
 
 export interface ApiServer {
@@ -35,6 +37,7 @@ export async function createApiHandler(
   const router = new Router(services.metrics, services.logError);
   const auth = authRoutes(services);
   const credits = creditRoutes(services);
+  const telemetry = await createTelemetryHandler(services, options.telemetry);
   router
     .on("GET", "/health", async () => Response.json({ status: "ok" }))
     .on("GET", "/metrics", () => services.metrics.response())
@@ -47,6 +50,7 @@ export async function createApiHandler(
     .on("GET", "/v1/credits/balance", credits.balance)
     .on("GET", "/v1/credits/usage", credits.usage)
     .on("POST", "/v1/credits/topup", credits.topUp)
+    .on(["GET", "POST"], "/telemetry/query", (r, _p, c) => telemetry(r, c))
     .on("GET", "/v1/vehicles/:tokenId/access-log", (r, p) =>
       accessLogRoute(services)(r, p as { tokenId: string }),
     );
