@@ -1,0 +1,55 @@
+/** A real MQTT broker (aedes) on a loopback port, for the uplink and agent tests. */
+import { once } from "node:events";
+import { createServer, type Server } from "node:net";
+import { Aedes } from "aedes";
+
+export interface TestBroker {
+  port: number;
+  url: string;
+  /** Publishes the broker received from clients, in order. */
+  received: { topic: string; payload: Buffer; clientId: string }[];
+  /** While set, PUBACKs are withheld (the broker has not taken the message yet). */
+  hold: boolean;
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startTestBroker(port = 0): Promise<TestBroker> {
+  const held: (() => void)[] = [];
+  const broker: TestBroker = {
+    port: 0,
+    url: "",
+    received: [],
+    hold: false,
+    release() {
+      broker.hold = false;
+      for (const h of held.splice(0)) h();
+    },
+    close: async () => {},
+  };
+  const aedes = await Aedes.createBroker({
+    authorizePublish(client, packet, callback) {
+      const accept = () => {
+        broker.received.push({
+          topic: packet.topic,
+          payload: Buffer.from(packet.payload),
+          clientId: client?.id ?? "",
+        });
+        callback(null);
+      };
+      if (broker.hold) held.push(accept);
+      else accept();
+    },
+  });
+  const server: Server = createServer(aedes.handle);
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  broker.port = typeof address === "object" && address ? address.port : port;
+  broker.url = `mqtt://127.0.0.1:${broker.port}`;
+  broker.close = async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return broker;
+}
