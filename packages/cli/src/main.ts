@@ -5,10 +5,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCanCommands } from "./commands/can.ts";
+import { registerDevnetCommand } from "./commands/devnet.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /** Command groups, each `(program) => void` adding its commands. Add new groups here. */
-const commandGroups: ((program: Command) => void)[] = [registerCanCommands];
+const commandGroups: ((program: Command) => void)[] = [registerDevnetCommand, registerCanCommands];
 
 function buildProgram(): Command {
   const program = new Command("dimo")
