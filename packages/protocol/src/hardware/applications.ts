@@ -10,6 +10,7 @@ import {
   requirementsMask,
   requirementsOf,
 } from "./addresses.ts";
+import { decodedRead } from "./read.ts";
 
 const applications = (client: HardwareReader) =>
   ({ address: client.hardware.licenseApplications, abi: licenseApplicationsAbi }) as const;
@@ -117,11 +118,13 @@ export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 
 /** A licence application and where it stands. */
 export async function getLicenseApplication(client: HardwareReader, applicationId: bigint) {
-  const a = await client.publicClient.readContract({
-    ...applications(client),
-    functionName: "getApplication",
-    args: [applicationId],
-  });
+  const a = await decodedRead(() =>
+    client.publicClient.readContract({
+      ...applications(client),
+      functionName: "getApplication",
+      args: [applicationId],
+    }),
+  );
   return {
     applicationId,
     applicant: a.applicant,

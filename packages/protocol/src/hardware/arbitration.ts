@@ -3,6 +3,7 @@ import { arbitrationAbi } from "../artifacts/index.ts";
 import { eventOf, writeContract } from "../client.ts";
 import type { HardwareClient, HardwareReader } from "./addresses.ts";
 import { ensureDimoAllowance } from "./allowance.ts";
+import { decodedRead } from "./read.ts";
 
 const arbitration = (client: HardwareReader) =>
   ({ address: client.hardware.arbitration, abi: arbitrationAbi }) as const;
@@ -82,11 +83,13 @@ export type ChallengeStatus = (typeof CHALLENGE_STATUSES)[number];
 
 /** A challenge and its outcome. */
 export async function getChallenge(client: HardwareReader, challengeId: bigint) {
-  const c = await client.publicClient.readContract({
-    ...arbitration(client),
-    functionName: "getChallenge",
-    args: [challengeId],
-  });
+  const c = await decodedRead(() =>
+    client.publicClient.readContract({
+      ...arbitration(client),
+      functionName: "getChallenge",
+      args: [challengeId],
+    }),
+  );
   return {
     challengeId,
     challenger: c.challenger,

@@ -8,6 +8,7 @@ import {
   requirementsMask,
   requirementsOf,
 } from "./addresses.ts";
+import { decodedRead } from "./read.ts";
 
 const models = (client: HardwareReader) =>
   ({ address: client.hardware.deviceModels, abi: deviceModelsAbi }) as const;
@@ -87,10 +88,12 @@ export type ModelStatus = (typeof MODEL_STATUSES)[number];
 
 /** A device model with its certification record. */
 export async function getDeviceModel(client: HardwareReader, modelId: bigint) {
-  const [m, banned] = await Promise.all([
-    client.publicClient.readContract({ ...models(client), functionName: "getModel", args: [modelId] }),
-    client.publicClient.readContract({ ...models(client), functionName: "isModelBanned", args: [modelId] }),
-  ]);
+  const [m, banned] = await decodedRead(() =>
+    Promise.all([
+      client.publicClient.readContract({ ...models(client), functionName: "getModel", args: [modelId] }),
+      client.publicClient.readContract({ ...models(client), functionName: "isModelBanned", args: [modelId] }),
+    ]),
+  );
   const requirements = requirementsOf(m.requirements);
   return {
     modelId,
@@ -109,10 +112,8 @@ export async function getDeviceModel(client: HardwareReader, modelId: bigint) {
 
 /** A device category and its per-device stake. */
 export async function getDeviceCategory(client: HardwareReader, categoryId: bigint) {
-  const c = await client.publicClient.readContract({
-    ...models(client),
-    functionName: "getCategory",
-    args: [categoryId],
-  });
+  const c = await decodedRead(() =>
+    client.publicClient.readContract({ ...models(client), functionName: "getCategory", args: [categoryId] }),
+  );
   return { id: categoryId, name: c.name, perDeviceStake: c.perDeviceStake, underserved: c.underserved };
 }

@@ -1,7 +1,9 @@
 import { preorderSpotsAbi } from "../artifacts/index.ts";
 import { eventOf, writeContract } from "../client.ts";
+import { ProtocolError } from "../errors.ts";
 import type { HardwareClient, HardwareReader } from "./addresses.ts";
 import { ensureDimoAllowance } from "./allowance.ts";
+import { decodedRead } from "./read.ts";
 
 const spots = (client: HardwareReader) =>
   ({ address: client.hardware.preorderSpots, abi: preorderSpotsAbi }) as const;
@@ -61,11 +63,9 @@ export function refundPreorderSpot(client: HardwareClient, spotId: bigint) {
 
 /** A preorder series: its terms, spots sold and whether it was cancelled. */
 export async function getPreorderSeries(client: HardwareReader, seriesId: bigint) {
-  const s = await client.publicClient.readContract({
-    ...spots(client),
-    functionName: "getSeries",
-    args: [seriesId],
-  });
+  const s = await decodedRead(() =>
+    client.publicClient.readContract({ ...spots(client), functionName: "getSeries", args: [seriesId] }),
+  );
   const terms: PreorderTerms = {
     manufacturerId: s.terms.manufacturerId,
     modelId: s.terms.modelId,
@@ -82,6 +82,13 @@ export async function getPreorderSeries(client: HardwareReader, seriesId: bigint
 export async function getPreorderSpot(client: HardwareReader, spotId: bigint) {
   const c = spots(client);
   const seriesId = await client.publicClient.readContract({ ...c, functionName: "seriesOf", args: [spotId] });
+  if (seriesId === 0n) {
+    throw new ProtocolError(
+      "SpotNotFound",
+      [spotId],
+      `No outstanding preorder spot ${spotId} (delivered, refunded or never minted).`,
+    );
+  }
   const holder = await client.publicClient.readContract({ ...c, functionName: "ownerOf", args: [spotId] });
   return { spotId, seriesId, holder };
 }
