@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { GraphQLError } from "graphql";
+import { createGraphQLError } from "graphql-yoga";
 
 /**
  * Who is asking the Fetch API: the vehicle the caller's token is for and the privileges it
@@ -10,14 +10,16 @@ export interface FetchPrincipal {
   privileges: readonly number[];
 }
 
-/** Reads the caller from the request; throws FetchUnauthorizedError when there is no valid token. */
+/** Reads the caller from the request; throws fetchUnauthorizedError(…) when there is no valid token. */
 export type Authorize = (request: Request) => FetchPrincipal | Promise<FetchPrincipal>;
 
-/** HTTP 401 with a GraphQL error body. */
-export class FetchUnauthorizedError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
-  }
+/**
+ * An Authorize function throws this for a missing or invalid token: HTTP 401 with a GraphQL error
+ * body. (Created through graphql-yoga so that yoga recognises it whichever copy of `graphql`
+ * the caller loaded.)
+ */
+export function fetchUnauthorizedError(message: string): Error {
+  return createGraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }
 
 export function bearerToken(request: Request): string | undefined {
@@ -40,7 +42,7 @@ export function staticTestTokenAuthorizer(p: {
   return (request) => {
     const given = Buffer.from(bearerToken(request) ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new FetchUnauthorizedError("unauthorized: missing or invalid bearer token");
+      throw fetchUnauthorizedError("unauthorized: missing or invalid bearer token");
     }
     return { vehicleTokenId: p.vehicleTokenId, privileges: p.privileges };
   };
