@@ -62,6 +62,8 @@ export type SyncStep =
   | { kind: "reorg"; from: bigint; to: bigint | undefined };
 
 export interface ChainIndexerStats {
+  /** The chain head seen by the last poll (undefined before one succeeded); lag = head − checkpoint. */
+  head: bigint | undefined;
   /** Events handed to a handler (a retried batch counts again; a rolled-back one too). */
   handlerCalls: number;
   batches: number;
@@ -107,7 +109,7 @@ export class ChainIndexer {
   #checkpoint: Checkpoint | undefined;
   #range: number;
   #chainChecked = false;
-  #stats: ChainIndexerStats = { handlerCalls: 0, batches: 0, reorgs: 0, failures: 0 };
+  #stats: ChainIndexerStats = { head: undefined, handlerCalls: 0, batches: 0, reorgs: 0, failures: 0 };
   #loop: Promise<void> | undefined;
   #running = false;
   #wake: (() => void) | undefined;
@@ -246,6 +248,7 @@ export class ChainIndexer {
       if (canonical !== checkpoint.blockHash) return this.#unwind(checkpoint);
     }
     const head = await this.#rpc("eth_blockNumber", () => this.#client.getBlockNumber({ cacheTime: 0 }));
+    this.#stats.head = head;
     const safe = head - BigInt(this.#options.confirmations);
     const from = checkpoint ? checkpoint.blockNumber + 1n : this.#options.startBlock;
     if (safe < from) return { kind: "idle", head, checkpoint };

@@ -46,6 +46,7 @@ describe("polling", () => {
     const { tokenId, receipt } = await mint();
     await indexer.syncToHead();
     expect(indexer.checkpoint?.blockNumber).toBe(receipt.blockNumber - 2n);
+    expect(indexer.stats.head).toBe(receipt.blockNumber);
     expect(await indexer.identity.getVehicle(tokenId)).toBeUndefined();
     await fx.mine(1);
     await indexer.syncToHead();
