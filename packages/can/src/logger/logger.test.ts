@@ -102,6 +102,18 @@ describe("logger configuration: validation", () => {
     }
   });
 
+  it("accepts the example of docs/logger-config.md, against the DBC it names", () => {
+    const doc = readFileSync(new URL("../../../../docs/logger-config.md", import.meta.url), "utf8");
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!);
+    const pipeline = new LoggerPipeline(example, { database: toyota });
+    expect(pipeline.config.name).toBe("toyota-rav4-2019");
+    expect(pipeline.obdPolls.map((p) => [p.pid, p.intervalMs])).toEqual([
+      [0x05, 5000],
+      [0x2f, 60000],
+      [0x5c, 5000],
+    ]);
+  });
+
   it("refuses a version it does not understand, saying which it does", () => {
     expect(() => validateLoggerConfig({ version: 2, signals: [] })).toThrow(
       /version 2 is not supported; this device understands version 1/,
