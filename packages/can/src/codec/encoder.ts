@@ -91,6 +91,7 @@ export function encodeMessage(
     }
   }
 
+  if (length > 64) fail(`the DBC gives this message ${length} bytes; CAN FD frames carry at most 64.`);
   const data = new Uint8Array(length);
   if (options.padding) data.fill(0xff);
   for (const { signal, segments } of active) {

@@ -37,6 +37,29 @@ export function findOverlaps(message: { readonly signals: readonly Signal[] }): 
     entries.push({ signal, bits, path });
   }
   const overlaps: Overlap[] = [];
+  if (entries.every((e) => e.path.size === 0)) {
+    // No multiplexing: one pass, remembering which signal owns each bit (linear in bits).
+    const owner = new Map<number, Occupancy>();
+    const reported = new Set<string>();
+    for (const e of entries) {
+      for (let w = 0; w < e.bits.length; w++) {
+        for (let b = 0; b < 32; b++) {
+          if ((e.bits[w]! & (1 << b)) === 0) continue;
+          const bit = w * 32 + b;
+          const first = owner.get(bit);
+          if (!first) owner.set(bit, e);
+          else {
+            const key = `${first.signal.name}\u0000${e.signal.name}`;
+            if (!reported.has(key)) {
+              reported.add(key);
+              overlaps.push({ first: first.signal, second: e.signal });
+            }
+          }
+        }
+      }
+    }
+    return overlaps;
+  }
   for (let i = 0; i < entries.length; i++) {
     const a = entries[i]!;
     for (let j = i + 1; j < entries.length; j++) {

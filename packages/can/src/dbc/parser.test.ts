@@ -225,6 +225,18 @@ VAL_ 9 Missing 0 "x";
     }
   });
 
+  it("bounds what a hostile file can make us allocate", () => {
+    const db = parseDbc(`BO_ 1 Huge: 1000000 A
+ SG_ Sel M : 0|8@1+ (1,0) [0|0] "" A
+ SG_ X m0 : 8|8@1+ (1,0) [0|0] "" A
+SG_MUL_VAL_ 1 X Sel 0-1000000;
+`);
+    expect(db.diagnostics.map((d) => d.code)).toEqual(["message-length-invalid", "multiplexer-invalid"]);
+    const huge = db.message("Huge")!;
+    expect(huge.signal("X")!.multiplexerIds).toEqual([0]);
+    expect(() => huge.encode({ Sel: 0, X: 1 })).toThrow(/CAN FD frames carry at most 64/);
+  });
+
   it("keeps Vector's VECTOR__INDEPENDENT_SIG_MSG apart from the frames", () => {
     const db = parseDbc(`BO_ 3221225472 VECTOR__INDEPENDENT_SIG_MSG: 0 Vector__XXX
  SG_ Orphan : 0|8@1+ (1,0) [0|0] "" Vector__XXX

@@ -1119,6 +1119,14 @@ class DbcParser {
           );
           continue;
         }
+        if (ids.length + (hi - lo + 1) > MAX_MUX_RANGE) {
+          this.diagnose(
+            "multiplexer-invalid",
+            mv.location,
+            `SG_MUL_VAL_ of ${mv.signal} selects more than ${MAX_MUX_RANGE} values; range ${lo}-${hi} ignored.`,
+          );
+          continue;
+        }
         for (let v = lo; v <= hi; v++) ids.push(v);
       }
       bySignal.set(mv.signal, ids);
