@@ -11,7 +11,9 @@ import {
 import { deriveDevnetAccounts } from "@dimo-open/protocol/devnet";
 import type { Address, LocalAccount } from "viem";
 import { type Fixture, protocolFixture } from "../../../../contracts/test/fixture.ts";
+import { ChainIndexer } from "../chain/index.ts";
 import { type NodeDatabase, openDatabase } from "../db/database.ts";
+import { IdentityIndex } from "../identity/index.ts";
 import { type ApiServer, type ApiServerOptions, createApiServer } from "./server.ts";
 
 export const REDIRECT_URI = "https://app.example.com/callback";
@@ -28,6 +30,9 @@ export interface ApiWorld {
   clientId: Address;
   signer: LocalAccount;
   vehicleId: bigint;
+  identity: IdentityIndex;
+  /** Brings the identity index up to the chain's head. */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,10 +56,19 @@ export async function startApiWorld(extra: Partial<ApiServerOptions> = {}): Prom
     definitionURI: "",
   });
   const database = await openDatabase(":memory:");
+  const identity = await IdentityIndex.open(database, f.addresses);
+  const indexer = await ChainIndexer.create({
+    client: f.admin.publicClient,
+    addresses: f.addresses,
+    db: database,
+    identity,
+  });
+  await indexer.syncToHead();
   const api = await createApiServer({
     chain,
     chainId,
     database,
+    identity,
     issuer: "http://node.test",
     credits: { initialCredits: 1000, operatorToken: OPERATOR_TOKEN },
     processMetrics: false,
@@ -72,8 +86,13 @@ export async function startApiWorld(extra: Partial<ApiServerOptions> = {}): Prom
     clientId,
     signer,
     vehicleId,
+    identity,
+    async sync() {
+      await indexer.syncToHead();
+    },
     async close() {
       await api.close();
+      await indexer.stop();
       await database.close();
       await f.close();
     },

@@ -1,7 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServerAdapter } from "@whatwg-node/server";
+import type { IdentityIndex } from "../identity/index.ts";
+import { ApiError } from "./errors.ts";
 import type { ServerContext } from "./http.ts";
+import { createIdentityHandler } from "./identity/handler.ts";
 import { Router } from "./router.ts";
 import { accessLogRoute } from "./routes/accessLog.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -17,6 +20,8 @@ export interface ApiServerOptions extends ApiCoreOptions {
   /** Other fetch handlers mounted under a path prefix (e.g. `{"/fetch": fetchApi}`), tried before a 404. */
   mounts?: Record<string, FetchHandler>;
   telemetry?: TelemetryApiOptions;
+  /** The chain index identity GraphQL answers from; `/identity/query` is not served without it. */
+  identity?: IdentityIndex;
 }
 
 export interface ApiServer {
@@ -38,6 +43,7 @@ export async function createApiHandler(
   const auth = authRoutes(services);
   const credits = creditRoutes(services);
   const telemetry = await createTelemetryHandler(services, options.telemetry);
+  const identity = options.identity ? createIdentityHandler(services, options.identity) : undefined;
   router
     .on("GET", "/health", async () => Response.json({ status: "ok" }))
     .on("GET", "/metrics", () => services.metrics.response())
@@ -50,6 +56,10 @@ export async function createApiHandler(
     .on("GET", "/v1/credits/balance", credits.balance)
     .on("GET", "/v1/credits/usage", credits.usage)
     .on("POST", "/v1/credits/topup", credits.topUp)
+    .on(["GET", "POST"], "/identity/query", async (r, _p, c) => {
+      if (!identity) throw new ApiError(503, "identity_unavailable", "This node serves no identity index.");
+      return identity(r, c);
+    })
     .on(["GET", "POST"], "/telemetry/query", (r, _p, c) => telemetry(r, c))
     .on("GET", "/v1/vehicles/:tokenId/access-log", (r, p) =>
       accessLogRoute(services)(r, p as { tokenId: string }),
