@@ -74,15 +74,11 @@ export class ChainMovedError extends ChainIndexerError {
   override name = "ChainMovedError";
   constructor(
     readonly blockNumber: bigint,
-    readonly expectedHash: string,
-    readonly actualHash: string,
+    reason: string,
   ) {
-    super(
-      `Block ${blockNumber} changed while a batch was read (log from ${expectedHash}, canonical ${actualHash}).`,
-      {
-        details: "A reorganisation is in progress; the indexer reads the range again on its next poll.",
-      },
-    );
+    super(`Block ${blockNumber} changed while a batch was read: ${reason}.`, {
+      details: "A reorganisation is in progress; the indexer reads the range again on its next poll.",
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import { deployProtocol, mintManufacturer, mintVehicle, type ProtocolClient } from "@dimo-open/protocol";
 import { devnetClients, type RunningDevnet, startDevnet } from "@dimo-open/protocol/devnet";
+import { pino } from "pino";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NodeDatabase, openDatabase } from "../db/database.ts";
@@ -30,9 +31,18 @@ describe("indexing over HTTP JSON-RPC", () => {
     const car = { manufacturerId, make: "Volvo", model: "EX30", year: 2025, definitionURI: "" };
     await mintVehicle(owner, car);
     const client = createPublicClient({ transport: http(devnet.rpcUrl, { batch: true, retryCount: 0 }) });
-    const indexer = await ChainIndexer.create({ client: client as PublicClient, addresses: owner.addresses, db });
+    // A pino logger is what a node passes (its signature is the indexer's logger type).
+    const logger = pino({ level: "silent" });
+    const indexer = await ChainIndexer.create({
+      client: client as PublicClient,
+      addresses: owner.addresses,
+      db,
+      logger,
+    });
     await indexer.syncToHead();
-    expect(await indexer.identity.getManufacturer({ name: "Over HTTP" })).toMatchObject({ tokenId: manufacturerId });
+    expect(await indexer.identity.getManufacturer({ name: "Over HTTP" })).toMatchObject({
+      tokenId: manufacturerId,
+    });
     expect((await indexer.identity.getVehicle(1n))?.model).toBe("EX30");
 
     const snapshot = (await devnet.provider.request({ method: "evm_snapshot", params: [] })) as string;

@@ -254,7 +254,7 @@ export class ChainIndexer {
     if (safe < from) return { kind: "idle", head, checkpoint };
     const to = safe < from + BigInt(this.#range) - 1n ? safe : from + BigInt(this.#range) - 1n;
     const last = await this.#block(to);
-    if (!last) throw new ChainMovedError(to, "(head)", "(missing)");
+    if (!last) throw new ChainMovedError(to, "the head went back below it");
     const logs = await this.#getLogs(from, to);
     const events = await this.#decode(logs, to, last);
     await this.#apply(events, last);
@@ -404,11 +404,16 @@ export class ChainIndexer {
       let block = blocks.get(number);
       if (!block) {
         block = await this.#block(number);
-        if (!block) throw new ChainMovedError(number, log.blockHash!, "(missing)");
+        if (!block) throw new ChainMovedError(number, `the block of a log (${log.blockHash}) is gone`);
         blocks.set(number, block);
       }
       // The log must come from the chain the block (and the checkpoint) came from.
-      if (block.hash !== log.blockHash) throw new ChainMovedError(number, log.blockHash!, block.hash);
+      if (block.hash !== log.blockHash) {
+        throw new ChainMovedError(
+          number,
+          `a log came from ${log.blockHash}, the canonical block is ${block.hash}`,
+        );
+      }
       for (const source of this.#sources.get(log.address.toLowerCase()) ?? []) {
         const decoded = this.#decodeLog(source, log);
         if (!decoded) continue;

@@ -4,7 +4,7 @@ import { createPublicClient, custom, type PublicClient } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { IdentityWriter } from "../identity/writer.ts";
 import { type IndexerFixture, indexerFixture, recordingLogger } from "./devnet.fixture.ts";
-import { ChainRpcError, IndexMismatchError, InvalidIndexerOptionError } from "./errors.ts";
+import { ChainMovedError, ChainRpcError, IndexMismatchError, InvalidIndexerOptionError } from "./errors.ts";
 import { defineEventSource, type EventSource } from "./eventSource.ts";
 
 describe("polling", () => {
@@ -98,6 +98,25 @@ describe("polling", () => {
     expect(ranges.slice(0, 4)).toEqual([8n, 4n, 2n, 1n]);
     expect(Math.max(...ranges.map(Number))).toBe(8);
     expect((await indexer.identity.getVehicle(1n))?.make).toBe("Ford");
+  });
+
+  it("drops a batch whose logs do not come from the blocks it read, and reads it again", async () => {
+    const { tokenId } = await mint();
+    let moved = 1;
+    const client = spoiledClient((method, params) => {
+      if (method !== "eth_getLogs" || moved-- <= 0) return undefined;
+      // The answer of a node that has switched to another branch in between.
+      return (fx.f.devnet.request({ method, params } as never) as Promise<{ blockHash: string }[]>).then(
+        (logs) => logs.map((l) => ({ ...l, blockHash: `0x${"ab".repeat(32)}` })),
+      );
+    });
+    const indexer = await fx.indexer(await fx.database(), { client });
+    const error = await indexer.syncOnce().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChainMovedError);
+    expect((error as Error).message).toMatch(/changed while a batch was read: a log came from 0xabab/);
+    expect(indexer.checkpoint).toBeUndefined();
+    await indexer.syncToHead();
+    expect((await indexer.identity.getVehicle(tokenId))?.make).toBe("Ford");
   });
 
   it("keeps polling after a failing handler and applies the batch once it succeeds", async () => {
