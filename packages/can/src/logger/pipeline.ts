@@ -179,7 +179,9 @@ export class LoggerPipeline {
           return;
         }
         const message =
-          typeof ref.message === "number" ? db.messageById(ref.message) : db.message(ref.message);
+          typeof ref.message === "number"
+            ? db.messageById(ref.message)
+            : (db.message(ref.message) ?? db.messages.find((m) => m.dbcName === ref.message));
         if (!message) {
           issues.push({
             path: `signals[${i}].source.dbc.message`,
@@ -190,7 +192,7 @@ export class LoggerPipeline {
           });
           return;
         }
-        const signal = message.signal(ref.signal);
+        const signal = message.signal(ref.signal) ?? message.signals.find((x) => x.dbcName === ref.signal);
         if (!signal) {
           issues.push({
             path: `signals[${i}].source.dbc.signal`,
