@@ -94,6 +94,8 @@ interface ObdTarget extends Target {
 }
 
 const DEFAULT_INTERVAL_MS = 1000;
+const TRUNCATE = { shortFrame: "truncate" } as const;
+const TRUNCATE_RAW = { shortFrame: "truncate", raw: true } as const;
 
 export class LoggerPipeline {
   readonly config: LoggerConfig;
@@ -321,8 +323,8 @@ export class LoggerPipeline {
     let values: DecodedSignals;
     let raw: DecodedSignals | undefined;
     try {
-      values = message.decode(frame.data, { shortFrame: "truncate" });
-      if (route.wantsChoices) raw = message.decode(frame.data, { shortFrame: "truncate", raw: true });
+      values = message.decode(frame.data, TRUNCATE);
+      if (route.wantsChoices) raw = message.decode(frame.data, TRUNCATE_RAW);
     } catch {
       this.stats.errors++;
       return [];
