@@ -1,6 +1,6 @@
 /**
  * A small ingest node for the crash test: a DuckDB file, the ingest unit, the MQTT broker and the
- * HTTP server, devices 40… paired by an in-memory directory. Prints "READY <mqtt> <http>" once
+ * HTTP server, devices DIMO_TEST_DEVICE_BASE… (40…) paired by an in-memory directory. Prints "READY <mqtt> <http>" once
  * listening; SIGTERM stops it cleanly (SIGKILL, of course, does not).
  *   DIMO_TEST_DB=<file> DIMO_TEST_DEVICES=<n> node --import tsx ingest-node.ts
  */
@@ -13,7 +13,8 @@ import { CHAIN_ID, DEVICES, MemoryDirectory, testDevice, VEHICLES } from "./devi
 const path = process.env.DIMO_TEST_DB;
 if (!path) throw new Error("set DIMO_TEST_DB to the database file");
 const directory = new MemoryDirectory();
-for (let i = 0; i < Number(process.env.DIMO_TEST_DEVICES ?? 4); i++) directory.pair(testDevice(40 + i));
+const base = Number(process.env.DIMO_TEST_DEVICE_BASE ?? 40);
+for (let i = 0; i < Number(process.env.DIMO_TEST_DEVICES ?? 4); i++) directory.pair(testDevice(base + i));
 
 const db = await openDatabase(path);
 const ingest = createIngest({
