@@ -4,16 +4,22 @@ import {
   dimoTokenAbi,
   disputeFailureReport,
   EXIT_WAITING_PERIOD,
+  fundLicenseLoan,
   getChallenge,
   getDeviceVesting,
   getLicense,
   HARDWARE_MONTH,
+  issueLoanLicense,
   lapseChallenge,
+  recordApplicationReadout,
   releaseDeviceStake,
   renounceLicense,
   reportDeviceFailure,
   ruleOnChallenge,
   setChallengeBondCall,
+  setDeviceCategoryCall,
+  stakeLicense,
+  submitLicenseApplication,
   withdrawLicenseStake,
 } from "@dimo-open/protocol";
 import { parseEther } from "viem";
@@ -152,6 +158,54 @@ describe("challenges against a maker", () => {
       evidenceURI: "ipfs://e",
     });
     expect(bond).toBe(parseEther("50"));
+  });
+});
+
+describe("slashing a foundation-backed licence", () => {
+  it("takes the maker's own stake before the foundation's loan", async () => {
+    await f.governance([
+      setDeviceCategoryCall(f.hardware, {
+        id: 3n,
+        name: "Motorcycle tracker",
+        perDeviceStake: parseEther("40"),
+        underserved: true,
+      }),
+    ]);
+    const { applicationId } = await submitLicenseApplication(f.bobHw.client, {
+      name: "Bob Moto",
+      regions: ["EU"],
+      categoryId: 3n,
+      modelName: "BM-1",
+      modelSpecURI: "ipfs://bm-1",
+      metadataURI: "ipfs://bob-moto",
+    });
+    await recordApplicationReadout(f.integrations.client, {
+      applicationId,
+      readoutURI: "ipfs://readout",
+      requirements: ["secureElement"],
+      recommended: true,
+    });
+    const { manufacturerId } = await issueLoanLicense(f.foundation.client, {
+      applicationId,
+      term: 12n * MONTH,
+    });
+    await f.fund(f.foundation.address, parseEther("60000"));
+    await fundLicenseLoan(f.foundation.client, { manufacturerId, amount: parseEther("60000") });
+    await stakeLicense(f.bobHw.client, { manufacturerId, amount: parseEther("40000") });
+    const { challengeId } = await challengeManufacturer(f.aliceHw.client, {
+      manufacturerId,
+      evidenceURI: "ipfs://e",
+    });
+    await ruleOnChallenge(f.council.client, {
+      challengeId,
+      upheld: true,
+      slash: { burn: parseEther("50000"), payouts: [] },
+      rulingURI: "ipfs://r",
+    });
+    expect(await getLicense(f.gov.client, manufacturerId)).toMatchObject({
+      ownStake: 0n,
+      loanStake: parseEther("50000"),
+    });
   });
 });
 

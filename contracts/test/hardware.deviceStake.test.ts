@@ -308,6 +308,17 @@ describe("vesting of the locked stake", () => {
     });
   });
 
+  it("releases 1 to 100 devices per call", async () => {
+    await rejects(releaseDeviceStake(f.gov.client, []), "InvalidBatchSize");
+    await rejects(
+      releaseDeviceStake(
+        f.gov.client,
+        Array.from({ length: 101 }, (_, i) => BigInt(i + 1)),
+      ),
+      "InvalidBatchSize",
+    );
+  });
+
   it("pays the whole 60 in one release after two years", async () => {
     const { deviceId, installedAt } = await installedDevice();
     await f.nextTimestamp(installedAt + 30n * MONTH);
