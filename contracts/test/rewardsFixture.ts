@@ -1,19 +1,26 @@
 import {
+  buyCredits,
   claimDevice,
   claimDeviceMessage,
   deployPayments,
   deployRewards,
+  issueDevLicense,
   mintDevices,
   mintVehicle,
   type PaymentsAddresses,
   type PaymentsClient,
   type ProtocolClient,
   pairDevice,
+  publishPriceList,
   type RewardsAddresses,
   type RewardsClient,
+  registerNode,
   signTypedMessage,
+  transferDimo,
+  type UsageRecord,
+  usageRequestId,
 } from "@dimo-open/protocol";
-import type { LocalAccount } from "viem";
+import { type LocalAccount, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type Actor, type Fixture, protocolFixture } from "./fixture.ts";
 
@@ -96,4 +103,38 @@ export async function rejection(
   if (error.errorName !== errorName)
     throw new Error(`expected ${errorName}, got ${error.errorName ?? error.message}`);
   return error;
+}
+
+/** A developer licence held by `app` with credits, and a node run by `bob` with a price list. */
+export async function marketFixture(f: MoneyFixture, credits = 1000n) {
+  const dev = f.money(f.app);
+  const operator = f.money(f.bob);
+  await transferDimo(f.admin, { to: f.app.address, amount: parseEther("1000") });
+  const { tokenId: licenseId } = await issueDevLicense(f.app.client, { alias: "fleet-app" });
+  if (credits > 0n) await buyCredits(dev, { licenseId, credits });
+  const nodeKey = privateKeyToAccount(generatePrivateKey());
+  const { nodeId } = await registerNode(operator, {
+    signer: nodeKey.address,
+    endpoint: "https://node.example",
+  });
+  const { version } = await publishPriceList(operator, {
+    nodeId,
+    items: [
+      { operation: "telemetry_query", creditsPerUnit: 1n },
+      { operation: "webhook_delivery", creditsPerUnit: 2n },
+    ],
+    uri: "https://node.example/v1/credits/prices",
+  });
+  await f.increaseTime(5);
+  return { dev, operator, licenseId, nodeId, nodeKey, priceVersion: version };
+}
+
+export async function record(
+  f: MoneyFixture,
+  id: string,
+  item: number,
+  units: number,
+  vehicleId = 1n,
+): Promise<UsageRecord> {
+  return { requestId: usageRequestId(id), at: (await f.now()) * 1000n, vehicleId, item, units };
 }
