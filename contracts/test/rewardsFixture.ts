@@ -33,7 +33,10 @@ export interface MoneyFixture extends Fixture {
   gov: RewardsClient & PaymentsClient;
   money(actor: Actor | ProtocolClient): RewardsClient & PaymentsClient;
   /** Mints a vehicle for `owner` and pairs a freshly minted, claimed device with it. */
-  installDevice(owner: Actor): Promise<{ vehicleId: bigint; deviceId: bigint; deviceKey: LocalAccount }>;
+  installDevice(
+    owner: Actor,
+    manufacturerId?: bigint,
+  ): Promise<{ vehicleId: bigint; deviceId: bigint; deviceKey: LocalAccount }>;
 }
 
 /**
@@ -63,10 +66,10 @@ export async function moneyFixture(
     genesis,
     gov: money(f.admin),
     money,
-    async installDevice(owner) {
+    async installDevice(owner, manufacturerId = f.manufacturerId) {
       const deviceKey = privateKeyToAccount(generatePrivateKey());
       const { tokenIds } = await mintDevices(f.maker.client, {
-        manufacturerId: f.manufacturerId,
+        manufacturerId,
         devices: [{ deviceAddress: deviceKey.address }],
       });
       const deviceId = tokenIds[0]!;
