@@ -6,6 +6,7 @@
  * shuffled; each frame is looked up by id and fully decoded to physical values.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Can, Dbc } from "candied";
@@ -175,6 +176,7 @@ export default async function decodeBench(): Promise<string> {
     sink[0] = new Dbc().load(largestText);
   }, 5);
   const largestName = largest.slice(opendbc.length);
+  const load = loadavg()[0]!;
   const kib = Math.round(Buffer.byteLength(largestText) / 1024);
 
   return `## CAN decode and DBC parse (packages/can)
@@ -194,5 +196,7 @@ the median of 5 timed rounds.
 
 candied agreed with our values (which match cantools' on the conformance vectors) for ${((agree / compared) * 100).toFixed(1)}% of the
 ${fmt(compared)} signal values of the mix; it clamps values to the DBC range and decodes every multiplexed branch.
-Our parse time includes the layout checks (overlapping signals, signals outside their frame) that produce diagnostics.`;
+Our parse time includes the layout checks (overlapping signals, signals outside their frame) that produce diagnostics.
+One-minute load average during the run: ${load.toFixed(1)} (the machine is shared; absolute figures drop under load, the
+ratios much less since both libraries run interleaved in one process).`;
 }
