@@ -2,6 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServerAdapter } from "@whatwg-node/server";
 import type { IdentityIndex } from "../identity/index.ts";
+import { createTelemetrySchema } from "../telemetry/schema.ts";
+import { WebhookEngine, type WebhookEngineOptions } from "../webhooks/engine.ts";
+import { WebhookStore } from "../webhooks/store.ts";
 import { ApiError } from "./errors.ts";
 import type { ServerContext } from "./http.ts";
 import { createIdentityHandler } from "./identity/handler.ts";
@@ -10,7 +13,9 @@ import { accessLogRoute } from "./routes/accessLog.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { creditRoutes } from "./routes/credits.ts";
 import { exchangeRoute } from "./routes/exchange.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { type ApiCoreOptions, type ApiServices, openApiServices } from "./services.ts";
+import { SerialConnection } from "./sql.ts";
 import { createTelemetryHandler, type TelemetryApiOptions } from "./telemetry/handler.ts";
 
 /** A WHATWG fetch-style handler, as the lead composes them (ingest, fetch API, …). */
@@ -22,12 +27,22 @@ export interface ApiServerOptions extends ApiCoreOptions {
   telemetry?: TelemetryApiOptions;
   /** The chain index identity GraphQL answers from; `/identity/query` is not served without it. */
   identity?: IdentityIndex;
+  webhooks?: {
+    /** Allow http and private/loopback targets (development, tests); default false. */
+    allowPrivateTargets?: boolean;
+    /** Start polling for triggers and sweeping grants; default true. */
+    start?: boolean;
+    engine?: Partial<
+      Omit<WebhookEngineOptions, "store" | "sql" | "chain" | "chainId" | "ledger" | "accessLog" | "metrics">
+    >;
+  };
 }
 
 export interface ApiServer {
   /** Every route as one fetch handler. */
   handler: FetchHandler;
   services: ApiServices;
+  webhooks: WebhookEngine;
   /** The node:http server (not yet listening). */
   server: Server;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -37,8 +52,27 @@ export interface ApiServer {
 /** Builds every app-facing route as a single fetch handler (no HTTP server). */
 export async function createApiHandler(
   options: ApiServerOptions,
-): Promise<{ handler: FetchHandler; services: ApiServices }> {
+): Promise<{ handler: FetchHandler; services: ApiServices; webhooks: WebhookEngine }> {
   const services = await openApiServices(options);
+  // The telemetry tables may not exist yet on a fresh node (ingest creates them too).
+  await createTelemetrySchema(await options.database.connect());
+  const webhookStore = await WebhookStore.open(services.sql);
+  const webhookEngine = new WebhookEngine({
+    source: services.issuer,
+    logError: services.logError,
+    ...options.webhooks?.engine,
+    store: webhookStore,
+    sql: await SerialConnection.open(options.database),
+    chain: options.chain,
+    chainId: options.chainId,
+    ledger: services.ledger,
+    accessLog: services.accessLog,
+    metrics: services.metrics,
+  });
+  const hooks = webhookRoutes(services, webhookStore, {
+    ...(options.identity ? { identity: options.identity } : {}),
+    allowPrivateTargets: options.webhooks?.allowPrivateTargets ?? false,
+  });
   const router = new Router(services.metrics, services.logError);
   const auth = authRoutes(services);
   const credits = creditRoutes(services);
@@ -61,6 +95,17 @@ export async function createApiHandler(
       return identity(r, c);
     })
     .on(["GET", "POST"], "/telemetry/query", (r, _p, c) => telemetry(r, c))
+    .on("GET", "/v1/webhooks", hooks.list)
+    .on("POST", "/v1/webhooks", hooks.create)
+    .on("GET", "/v1/webhooks/signals", hooks.signalNames)
+    .on("GET", "/v1/webhooks/vehicles/:tokenDID", hooks.forVehicle)
+    .on("GET", "/v1/webhooks/:webhookId", hooks.subscribed)
+    .on("PUT", "/v1/webhooks/:webhookId", hooks.update)
+    .on("DELETE", "/v1/webhooks/:webhookId", hooks.remove)
+    .on("POST", "/v1/webhooks/:webhookId/subscribe/all", hooks.subscribeAll)
+    .on("POST", "/v1/webhooks/:webhookId/subscribe/:tokenDID", hooks.subscribe)
+    .on("DELETE", "/v1/webhooks/:webhookId/unsubscribe/all", hooks.unsubscribeAll)
+    .on("DELETE", "/v1/webhooks/:webhookId/unsubscribe/:tokenDID", hooks.unsubscribe)
     .on("GET", "/v1/vehicles/:tokenId/access-log", (r, p) =>
       accessLogRoute(services)(r, p as { tokenId: string }),
     );
@@ -73,7 +118,8 @@ export async function createApiHandler(
     }
     return router.handle(request, context);
   };
-  return { handler, services };
+  if (options.webhooks?.start ?? true) webhookEngine.start();
+  return { handler, services, webhooks: webhookEngine };
 }
 
 /**
@@ -81,12 +127,13 @@ export async function createApiHandler(
  * telemetry GraphQL, webhooks, credits, the owners' access log, `/health` and `/metrics`.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const { handler, services } = await createApiHandler(options);
+  const { handler, services, webhooks } = await createApiHandler(options);
   const adapter = createServerAdapter<ServerContext>((request, context) => handler(request, context));
   const server = createServer(adapter);
   return {
     handler,
     services,
+    webhooks,
     server,
     listen(port = 0, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
@@ -102,6 +149,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         server.closeAllConnections?.();
         server.close(() => resolve());
       });
+      await webhooks.stop();
       await services.close();
     },
   };

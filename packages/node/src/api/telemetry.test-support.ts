@@ -20,6 +20,7 @@ export async function storeSamples(
     source?: string;
     events?: { name: string; timestamp: number; durationNs?: number; metadata?: string }[];
     vin?: string;
+    receivedAt?: number;
   } = {},
 ): Promise<void> {
   if (!writers.has(database)) writers.set(database, TelemetryWriter.open(database));
@@ -41,7 +42,7 @@ export async function storeSamples(
       signer: "0x0000000000000000000000000000000000000002",
       scheme: "v2",
       sequence: undefined,
-      receivedAt: time,
+      receivedAt: p.receivedAt ?? time,
       transport: "http",
       header: JSON.stringify({
         specversion: "1.0",
