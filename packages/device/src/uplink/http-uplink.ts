@@ -61,7 +61,7 @@ export class HttpUplink implements Uplink {
       response = await (this.#options.fetch ?? fetch)(this.#endpoint, {
         method: "POST",
         headers,
-        body: message.bytes,
+        body: message.bytes.slice(),
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 15_000),
       });
     } catch (error) {
