@@ -103,6 +103,43 @@ describe("JournaledStore", () => {
     expect(await dump()).toEqual([]);
   });
 
+  it("journals the database image of rows written or removed without being read", async () => {
+    await write(1n, async () => {
+      await store.put(items, row(1n, "a", "one"));
+      await store.put(items, row(2n, "a", "two"));
+    });
+    const afterOne = await dump();
+    // One batch over blocks 2 and 3, blind writes only.
+    await inTransaction(c, async () => {
+      store.atBlock(2n);
+      await store.put(items, row(1n, "a", "one in 2"));
+      await store.remove(items, { id: 2n, part: "a" });
+      await store.remove(items, { id: 9n, part: "a" }); // never existed
+      store.atBlock(3n);
+      await store.put(items, row(1n, "a", "one in 3"));
+      await store.put(items, row(2n, "a", "two again"));
+      await store.flush();
+    });
+    expect(await dump()).toEqual([
+      [1n, "a", "one in 3", 0, false],
+      [2n, "a", "two again", 0, false],
+    ]);
+    const undo = await c.runAndReadAll(
+      `SELECT block_number, key_json, before_json FROM ${UNDO_TABLE} WHERE block_number > 1 ORDER BY block_number, seq`,
+    );
+    expect(undo.getRows()).toEqual([
+      [2n, '["1","a"]', '["1","a","one",0,false]'],
+      [2n, '["2","a"]', '["2","a","two",0,false]'],
+      [2n, '["9","a"]', null],
+      [3n, '["1","a"]', '["1","a","one in 2",0,false]'],
+      [3n, '["2","a"]', null],
+    ]);
+    await inTransaction(c, () => store.revertAfter(2n));
+    expect(await dump()).toEqual([[1n, "a", "one in 2", 0, false]]);
+    await inTransaction(c, () => store.revertAfter(1n));
+    expect(await dump()).toEqual(afterOne);
+  });
+
   it("forgets a rolled-back batch", async () => {
     await expect(
       inTransaction(c, async () => {

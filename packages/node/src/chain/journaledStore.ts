@@ -1,5 +1,17 @@
-import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import {
+  BOOLEAN,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+  INTEGER,
+  LIST,
+  listValue,
+  UBIGINT,
+  VARCHAR,
+} from "@duckdb/node-api";
+import {
+  type ColumnType,
   columnName,
   createTableSql,
   decodeKey,
@@ -26,8 +38,11 @@ export interface RowChange {
 
 interface Entry {
   key: Value[];
+  /** The row now (null: none). Meaningful when `loaded` or `dirty`. */
   row: Row | null;
   dirty: boolean;
+  /** Read from the database; when false and not dirty, the database's image is not known yet. */
+  loaded: boolean;
 }
 
 interface UndoRecord {
@@ -35,11 +50,25 @@ interface UndoRecord {
   seq: number;
   table: string;
   key: string;
-  before: string | null;
+  /** The encoded row before the block, null when there was none; undefined: the database's row, read at flush. */
+  before: string | null | undefined;
 }
 
-const CHUNK = 200;
-const SQL_CAST = { u64: "UBIGINT", int: "INTEGER", text: "VARCHAR", bool: "BOOLEAN" } as const;
+const LIST_OF: Record<ColumnType, DuckDBType> = {
+  u64: LIST(UBIGINT),
+  int: LIST(INTEGER),
+  text: LIST(VARCHAR),
+  bool: LIST(BOOLEAN),
+};
+
+/** Appends one value of a column's type (the appender writes inside the connection's transaction). */
+function append(appender: DuckDBAppender, type: ColumnType, value: Value): void {
+  if (value === null) appender.appendNull();
+  else if (type === "u64") appender.appendUBigInt(value as bigint);
+  else if (type === "int") appender.appendInteger(value as number);
+  else if (type === "bool") appender.appendBoolean(value as boolean);
+  else appender.appendVarchar(value as string);
+}
 
 /**
  * The tables the indexer derives from events, written through a per-batch overlay with an undo
@@ -48,6 +77,10 @@ const SQL_CAST = { u64: "UBIGINT", int: "INTEGER", text: "VARCHAR", bool: "BOOLE
  * row-at-a-time writes, fast at sets). For every block, the first write to a row records the row
  * as it was before that block, so `revertAfter(n)` can restore the state at the end of block n
  * without re-reading the chain: a reorg costs as much as it is deep, not as much as the history.
+ *
+ * `put` and `remove` do not read the row first (most events create or replace whole rows, and a
+ * DuckDB point read costs about a millisecond): the before-images they need are read in bulk at
+ * flush, before the batch's writes.
  */
 export class JournaledStore {
   readonly #connection: DuckDBConnection;
@@ -85,12 +118,12 @@ export class JournaledStore {
   }
 
   async get<R extends Row>(table: Table<R>, key: Partial<R>): Promise<R | undefined> {
-    const entry = await this.#entry(table, keyValues(table, key));
+    const entry = await this.#entry(table, keyValues(table, key), true);
     return (entry.row ?? undefined) as R | undefined;
   }
 
   async put<R extends Row>(table: Table<R>, row: R): Promise<void> {
-    const entry = await this.#entry(table, keyValues(table, row));
+    const entry = await this.#entry(table, keyValues(table, row), false);
     this.#journal(table, entry);
     entry.row = { ...row };
     entry.dirty = true;
@@ -106,8 +139,8 @@ export class JournaledStore {
   }
 
   async remove<R extends Row>(table: Table<R>, key: Partial<R>): Promise<void> {
-    const entry = await this.#entry(table, keyValues(table, key));
-    if (entry.row === null) return;
+    const entry = await this.#entry(table, keyValues(table, key), false);
+    if ((entry.loaded || entry.dirty) && entry.row === null) return;
     this.#journal(table, entry);
     entry.row = null;
     entry.dirty = true;
@@ -118,6 +151,7 @@ export class JournaledStore {
    * on rollback call `discard`.
    */
   async flush(): Promise<RowChange[]> {
+    await this.#readPendingImages();
     const changes: RowChange[] = [];
     for (const [name, entries] of this.#overlay) {
       const table = this.#tables.get(name)!;
@@ -133,12 +167,17 @@ export class JournaledStore {
       );
       for (const [key, e] of dirty) changes.push({ table: name, key, row: e.row });
     }
-    for (let i = 0; i < this.#undo.length; i += CHUNK) {
-      const chunk = this.#undo.slice(i, i + CHUNK);
-      await this.#connection.run(
-        `INSERT INTO ${UNDO_TABLE} VALUES ${chunk.map((_, j) => `($${j * 5 + 1}, $${j * 5 + 2}, $${j * 5 + 3}, $${j * 5 + 4}, $${j * 5 + 5})`).join(", ")}`,
-        chunk.flatMap((u) => [u.block, u.seq, u.table, u.key, u.before]),
-      );
+    if (this.#undo.length > 0) {
+      const appender = await this.#connection.createAppender(UNDO_TABLE);
+      for (const u of this.#undo) {
+        appender.appendUBigInt(u.block);
+        appender.appendInteger(u.seq);
+        appender.appendVarchar(u.table);
+        appender.appendVarchar(u.key);
+        append(appender, "text", u.before ?? null);
+        appender.endRow();
+      }
+      appender.closeSync();
     }
     this.discard();
     return changes;
@@ -172,6 +211,7 @@ export class JournaledStore {
         key: decodeKey(table, keyJson),
         row: beforeJson === null ? null : decodeRow(table, beforeJson),
         dirty: true,
+        loaded: true,
       });
     }
     await this.#connection.run(`DELETE FROM ${UNDO_TABLE} WHERE block_number > $1`, [blockNumber]);
@@ -199,32 +239,74 @@ export class JournaledStore {
     return entries;
   }
 
-  async #entry(table: Table, key: Value[]): Promise<Entry> {
+  /** The overlay's entry for a key; with `load`, read from the database if the overlay has none. */
+  async #entry(table: Table, key: Value[], load: boolean): Promise<Entry> {
     if (!this.#tables.has(table.name))
       throw new TypeError(`table ${table.name} is not registered with the store`);
     const entries = this.#entriesOf(table);
     const encoded = encodeKey(key);
     let entry = entries.get(encoded);
     if (!entry) {
-      const where = table.key.map((k, i) => `${columnName(k)} = $${i + 1}`).join(" AND ");
-      const reader = await this.#connection.runAndReadAll(
-        `SELECT ${fieldsOf(table)
-          .map((f) => columnName(f))
-          .join(", ")} FROM ${table.name} WHERE ${where}`,
-        key as DuckDBValue[],
-      );
-      const found = reader.getRows()[0];
-      let row: Row | null = null;
-      if (found) {
-        row = {};
-        fieldsOf(table).forEach((f, i) => {
-          row![f] = found[i] as Value;
-        });
+      entry = { key, row: null, dirty: false, loaded: false };
+      if (load) {
+        entry.row = (await this.#select(table, [key])).get(encoded) ?? null;
+        entry.loaded = true;
       }
-      entry = { key, row, dirty: false };
       entries.set(encoded, entry);
     }
     return entry;
+  }
+
+  /** Rows of `table` at `keys`, by encoded key. */
+  async #select(table: Table, keys: Value[][]): Promise<Map<string, Row>> {
+    const fields = fieldsOf(table);
+    const found = new Map<string, Row>();
+    const [where, values, types] = this.#keyIn(table, keys);
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT ${fields.map(columnName).join(", ")} FROM ${table.name} WHERE ${where}`,
+      values,
+      types,
+    );
+    for (const rowValues of reader.getRows()) {
+      const row: Row = {};
+      fields.forEach((f, j) => {
+        row[f] = rowValues[j] as Value;
+      });
+      found.set(encodeKey(keyValues(table, row)), row);
+    }
+    return found;
+  }
+
+  /** Fills the undo records of rows first written without being read: their database image. */
+  async #readPendingImages(): Promise<void> {
+    const pending = new Map<string, UndoRecord[]>();
+    for (const u of this.#undo) {
+      if (u.before === undefined) pending.set(u.table, [...(pending.get(u.table) ?? []), u]);
+    }
+    for (const [name, records] of pending) {
+      const table = this.#tables.get(name)!;
+      const found = await this.#select(
+        table,
+        records.map((u) => this.#overlay.get(name)!.get(u.key)!.key),
+      );
+      for (const u of records) {
+        const row = found.get(u.key);
+        u.before = row ? encodeRow(table, row) : null;
+      }
+    }
+  }
+
+  /** `(key columns) IN (the keys)`, the keys bound as one typed list per key column (set-based, one statement). */
+  #keyIn(table: Table, keys: Value[][]): [string, DuckDBValue[], DuckDBType[]] {
+    const columns = table.key.map((k, i) => ({
+      type: table.columns[k]!,
+      values: keys.map((key) => key[i]!),
+    }));
+    return [
+      `(${table.key.map(columnName).join(", ")}) IN (SELECT ${columns.map((_, i) => `unnest($${i + 1})`).join(", ")})`,
+      columns.map((c) => listValue(c.values as DuckDBValue[])),
+      columns.map((c) => LIST_OF[c.type]),
+    ];
   }
 
   #journal(table: Table, entry: Entry): void {
@@ -238,38 +320,26 @@ export class JournaledStore {
       seq: this.#seq++,
       table: table.name,
       key,
-      before: entry.row === null ? null : encodeRow(table, entry.row),
+      // Neither read nor written in this batch: the database holds the image (read at flush).
+      before:
+        !entry.loaded && !entry.dirty ? undefined : entry.row === null ? null : encodeRow(table, entry.row),
     });
   }
 
   async #deleteKeys(table: Table, keys: Value[][]): Promise<void> {
-    const width = table.key.length;
-    const casts = table.key.map((k) => SQL_CAST[table.columns[k]!]);
-    const cols = table.key.map(columnName).join(", ");
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      const chunk = keys.slice(i, i + CHUNK);
-      const tuples = chunk
-        .map((_, j) => `(${casts.map((c, k) => `$${j * width + k + 1}::${c}`).join(", ")})`)
-        .join(", ");
-      await this.#connection.run(
-        `DELETE FROM ${table.name} WHERE (${cols}) IN (SELECT * FROM (VALUES ${tuples}))`,
-        chunk.flat() as DuckDBValue[],
-      );
-    }
+    const [where, values, types] = this.#keyIn(table, keys);
+    await this.#connection.run(`DELETE FROM ${table.name} WHERE ${where}`, values, types);
   }
 
+  /** Appends rows in the table's column order (the order `createTableSql` created it with). */
   async #insertRows(table: Table, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
     const fields = fieldsOf(table);
-    const width = fields.length;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK);
-      const tuples = chunk
-        .map((_, j) => `(${fields.map((_f, k) => `$${j * width + k + 1}`).join(", ")})`)
-        .join(", ");
-      await this.#connection.run(
-        `INSERT INTO ${table.name} (${fields.map(columnName).join(", ")}) VALUES ${tuples}`,
-        chunk.flatMap((r) => fields.map((f) => r[f] ?? null)) as DuckDBValue[],
-      );
+    const appender = await this.#connection.createAppender(table.name);
+    for (const row of rows) {
+      for (const f of fields) append(appender, table.columns[f]!, row[f] ?? null);
+      appender.endRow();
     }
+    appender.closeSync();
   }
 }
