@@ -12,6 +12,6 @@ export * from "./did.ts";
 export * from "./eip712.ts";
 export * from "./errors.ts";
 export * from "./hardware/index.ts";
-export * from "./privileges.ts";
 export * from "./payments/index.ts";
+export * from "./privileges.ts";
 export * from "./rewards/index.ts";

@@ -48,7 +48,7 @@ describe("candump lines", () => {
       ["can0 123#ABC", /not whole hex bytes/],
       ["can0 800#00", /standard id 800 is more than 11 bits/],
       ["can0 123#0102030405060708090A", /10 bytes in a classic CAN frame/],
-      ["can0 123##1" + "00".repeat(9), /9 bytes is not a CAN FD length/],
+      [`can0 123##1${"00".repeat(9)}`, /9 bytes is not a CAN FD length/],
       ["can0  123   [4]  DE AD BE", /\[4\] announces 4 bytes but 3 follow/],
     ];
     for (const [line, why] of bad) {

@@ -57,7 +57,7 @@ export function registerDevnetCommand(program: Command): void {
           `  Accounts: derived from the public test mnemonic "${DEVNET_MNEMONIC}"`,
           `    (account 0 = ${deployment.deployer}: deployer, registry admin, DIMO treasury)`,
           "",
-          "  Try: cast block-number --rpc-url " + deployment.rpcUrl,
+          `  Try: cast block-number --rpc-url ${deployment.rpcUrl}`,
           "  Stop with Ctrl-C; `npm start` again resumes this network, `--reset` starts over.",
           "",
         ];
