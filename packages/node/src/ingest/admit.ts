@@ -3,7 +3,8 @@
  * parse (size, header, schema, clock limits) → verify the device signature → look the signer up
  * in the chain index (unknown, banned, unpaired at the event's time) → check that the event's
  * subject and producer are that vehicle and that device → normalise to catalogue rows.
- * Pure and synchronous: every outcome is an AdmittedEvent or an IngestRejectedError.
+ * Pure and synchronous: every outcome is an AdmittedEvent or an IngestRejectedError. The first
+ * part (verifyMessage) needs no chain state and may run on a worker thread (admission-pool.ts).
  */
 import { erc721Did, parseDid } from "@dimo-open/protocol";
 import { eventKey, type ParsedEvent, parseEvent, rfc3339Millis, type StreamLimits } from "@dimo-open/stream";
@@ -47,12 +48,28 @@ export interface AdmittedEvent {
 
 const utf8 = new TextEncoder();
 
-/** Admits one message or throws IngestRejectedError with the reason. */
-export function admitMessage(
+/**
+ * A message that passed every check that needs no chain state: parsed, within the limits,
+ * signature verified, payload normalised. Plain data (structured-cloneable), so that the work can
+ * run on a worker thread; `bindToChain` finishes the admission on the thread that holds the index.
+ */
+export interface VerifiedMessage {
+  /** The StoredEvent without the chain's subject and producer. */
+  stored: Omit<StoredEvent, "subject" | "producer">;
+  format: "cloudevents" | "legacy-status";
+  /** The event's own DIDs (CloudEvents) — undefined for the AutoPi legacy message. */
+  claimedSubject: string | undefined;
+  claimedProducer: string | undefined;
+  timeText: string;
+  dropped: { name: string; reason: DropReason }[];
+}
+
+/** Parse → limits → signature → normalise; throws IngestRejectedError with the reason. */
+export function verifyMessage(
   bytes: Uint8Array,
   origin: MessageOrigin,
-  policy: AdmissionPolicy,
-): AdmittedEvent {
+  policy: Omit<AdmissionPolicy, "directory" | "vehiclesContract" | "devicesContract">,
+): VerifiedMessage {
   const now = policy.now?.() ?? Date.now();
   let parsed: ParsedEvent;
   let signer: Address;
@@ -77,8 +94,44 @@ export function admitMessage(
     throw asRejection(error);
   }
   const event = parsed.event;
-  const time = rfc3339Millis(event.time)!;
-  const resolution = policy.directory.resolveDevice(signer, time);
+  const { data: _data, ...envelope } = event as { data: unknown } & Record<string, unknown>;
+  const normalized = normalizePayload(parsed);
+  const ce = parsed.format === "cloudevents" ? parsed.event : undefined;
+  return {
+    stored: {
+      key: dedupKey(eventKey(event)),
+      id: event.id,
+      source: event.source,
+      type: event.type,
+      specversion: event.specversion,
+      time: rfc3339Millis(event.time)!,
+      dataversion: ce?.dataversion,
+      signer,
+      scheme,
+      sequence,
+      receivedAt: now,
+      transport: origin.transport,
+      header: JSON.stringify(envelope),
+      data: parsed.rawData ?? JSON.stringify(event.data),
+      signals: normalized.signals,
+      vehicleEvents: normalized.vehicleEvents,
+    },
+    format: parsed.format,
+    claimedSubject: ce?.subject,
+    claimedProducer: ce?.producer,
+    timeText: event.time,
+    dropped: normalized.dropped,
+  };
+}
+
+/**
+ * The chain's word on a verified message: the signer must be a known, unbanned device paired with
+ * a vehicle at the event's time, and the event's subject and producer must be that vehicle and
+ * that device. Throws IngestRejectedError with the reason.
+ */
+export function bindToChain(verified: VerifiedMessage, policy: AdmissionPolicy): AdmittedEvent {
+  const { signer, time } = verified.stored;
+  const resolution = policy.directory.resolveDevice(signer as Address, time);
   switch (resolution.status) {
     case "unknown":
       throw new IngestRejectedError(
@@ -95,42 +148,26 @@ export function admitMessage(
     case "unpaired":
       throw new IngestRejectedError(
         "unpaired_device",
-        `Device ${resolution.deviceId} (${signer}) was not paired with a vehicle at ${event.time}.`,
+        `Device ${resolution.deviceId} (${signer}) was not paired with a vehicle at ${verified.timeText}.`,
         { details: "Pair the device with a vehicle on chain; data before the pairing is not accepted." },
       );
   }
   const vehicle = erc721Did(policy.chainId, policy.vehiclesContract, resolution.vehicleId);
   const device = erc721Did(policy.chainId, policy.devicesContract, resolution.deviceId);
-  if (parsed.format === "cloudevents") {
-    checkSubject(parsed.event.subject, vehicle);
-    checkProducer(parsed.event.producer, device, signer);
+  if (verified.format === "cloudevents") {
+    checkSubject(verified.claimedSubject!, vehicle);
+    checkProducer(verified.claimedProducer!, device, signer as Address);
   }
-  const { data: _data, ...envelope } = event as { data: unknown } & Record<string, unknown>;
-  const normalized = normalizePayload(parsed);
-  const ce = parsed.format === "cloudevents" ? parsed.event : undefined;
-  return {
-    stored: {
-      key: dedupKey(eventKey(event)),
-      id: event.id,
-      source: event.source,
-      producer: device,
-      subject: vehicle,
-      type: event.type,
-      specversion: event.specversion,
-      time,
-      dataversion: ce?.dataversion,
-      signer,
-      scheme,
-      sequence,
-      receivedAt: now,
-      transport: origin.transport,
-      header: JSON.stringify(envelope),
-      data: parsed.rawData ?? JSON.stringify(event.data),
-      signals: normalized.signals,
-      vehicleEvents: normalized.vehicleEvents,
-    },
-    dropped: normalized.dropped,
-  };
+  return { stored: { ...verified.stored, subject: vehicle, producer: device }, dropped: verified.dropped };
+}
+
+/** Admits one message (verifyMessage, then bindToChain) or throws IngestRejectedError with the reason. */
+export function admitMessage(
+  bytes: Uint8Array,
+  origin: MessageOrigin,
+  policy: AdmissionPolicy,
+): AdmittedEvent {
+  return bindToChain(verifyMessage(bytes, origin, policy), policy);
 }
 
 /** First 128 bits of keccak256 of DIMO's dedup key: the raw archive's primary key. */

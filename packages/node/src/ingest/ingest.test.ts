@@ -83,3 +83,41 @@ describe("ingest core (group commit into DuckDB)", () => {
     expect(commits).toBeLessThan(300);
   });
 });
+
+describe("ingest with admission on worker threads", () => {
+  it("accepts, deduplicates and refuses exactly as on the main thread", async () => {
+    const db = await openDatabase(":memory:");
+    const device = testDevice(1);
+    const stranger = testDevice(2);
+    const ingest = createIngest({
+      db,
+      directory: new MemoryDirectory().pair(device),
+      chainId: CHAIN_ID,
+      vehiclesContract: VEHICLES,
+      devicesContract: DEVICES,
+      admissionWorkers: 2,
+    });
+    await ingest.start();
+    try {
+      const events = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => signedStatus(device, { sequence: BigInt(i + 1) })),
+      );
+      const outcomes = await Promise.all([...events, events[0]!].map((e) => ingest.submit(e, origin)));
+      expect(outcomes.filter((o) => o.status === "accepted")).toHaveLength(50);
+      expect(outcomes.filter((o) => o.status === "duplicate")).toHaveLength(1);
+      expect(await ingest.submit(await signedStatus(stranger), origin)).toMatchObject({
+        status: "rejected",
+        reason: "unknown_device",
+      });
+      expect(await ingest.submit(new TextEncoder().encode("{nope"), origin)).toMatchObject({
+        status: "rejected",
+        reason: "malformed",
+      });
+      const c = await db.connect();
+      expect(Number((await c.runAndReadAll("SELECT count(*) FROM signals")).getRows()[0]![0])).toBe(1000);
+    } finally {
+      await ingest.stop();
+      await db.close();
+    }
+  });
+});

@@ -12,7 +12,14 @@ import { IngestMetrics } from "../metrics/ingest.ts";
 import { createMetricsRegistry } from "../metrics/registry.ts";
 import type { StoredEvent, WriteOutcome } from "../telemetry/types.ts";
 import { TelemetryWriter } from "../telemetry/writer.ts";
-import { type AdmissionPolicy, admitMessage, type MessageOrigin } from "./admit.ts";
+import { AdmissionPool } from "./admission-pool.ts";
+import {
+  type AdmissionPolicy,
+  type AdmittedEvent,
+  admitMessage,
+  bindToChain,
+  type MessageOrigin,
+} from "./admit.ts";
 import {
   asRejection,
   IngestCommitError,
@@ -30,6 +37,11 @@ export interface IngestOptions extends AdmissionPolicy {
   maxBatchDelayMs?: number;
   /** Admitted events not yet committed, beyond which the node is overloaded (default 20,000). */
   maxQueuedEvents?: number;
+  /**
+   * Worker threads that parse, verify and normalise (default 0: on the calling thread). On a
+   * machine with spare cores, 1–(cores − 1) frees the main thread for transports and commits.
+   */
+  admissionWorkers?: number;
   logger?: Logger;
 }
 
@@ -93,8 +105,10 @@ export function createIngest(options: IngestOptions): Ingest {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let waiters: (() => void)[] = [];
+  let pool: AdmissionPool | undefined;
+  let verifying = 0;
 
-  const queued = () => queue.length + inFlight;
+  const queued = () => queue.length + inFlight + verifying;
 
   function wakeWaiters(): void {
     if (queued() >= maxQueued || waiters.length === 0) return;
@@ -173,6 +187,22 @@ export function createIngest(options: IngestOptions): Ingest {
     }
   }
 
+  /** Admits (or refuses) and queues for the next commit. */
+  function enqueue(origin: MessageOrigin, admit: () => AdmittedEvent): Promise<IngestOutcome> {
+    let admitted: AdmittedEvent;
+    try {
+      admitted = admit();
+    } catch (error) {
+      return Promise.resolve(countRejection(origin, asRejection(error)));
+    }
+    for (const d of admitted.dropped) metrics.droppedSamples.inc({ reason: d.reason });
+    return new Promise<IngestOutcome>((resolve, reject) => {
+      queue.push({ stored: admitted.stored, transport: origin.transport, resolve, reject });
+      metrics.queued.set(queued());
+      schedule();
+    });
+  }
+
   function countRejection(origin: MessageOrigin, error: IngestRejectedError): IngestOutcome {
     metrics.rejections.inc({ transport: origin.transport, reason: error.reason });
     return rejectionOutcome(error);
@@ -185,14 +215,26 @@ export function createIngest(options: IngestOptions): Ingest {
     },
     async start() {
       writer ??= await TelemetryWriter.open(options.db);
+      if (!pool && (options.admissionWorkers ?? 0) > 0) {
+        pool = new AdmissionPool(options.admissionWorkers!, {
+          chainId: options.chainId,
+          ...(options.limits ? { limits: options.limits } : {}),
+          ...(options.acceptLegacySignatures !== undefined
+            ? { acceptLegacySignatures: options.acceptLegacySignatures }
+            : {}),
+        });
+      }
       stopped = false;
     },
     async stop() {
       stopped = true;
+      while (verifying > 0) await new Promise((r) => setTimeout(r, 1));
       while (writing || queue.length > 0) {
         flush();
         await writing;
       }
+      await pool?.close();
+      pool = undefined;
     },
     whenWritable() {
       if (queued() < maxQueued) return Promise.resolve();
@@ -207,18 +249,21 @@ export function createIngest(options: IngestOptions): Ingest {
           }),
         );
       }
-      let admitted: ReturnType<typeof admitMessage>;
-      try {
-        admitted = admitMessage(bytes, origin, options);
-      } catch (error) {
-        return Promise.resolve(countRejection(origin, asRejection(error)));
+      if (pool) {
+        verifying++;
+        return pool.verify(bytes, origin).then(
+          (verified) => {
+            verifying--;
+            return enqueue(origin, () => bindToChain(verified, options));
+          },
+          (error: unknown) => {
+            verifying--;
+            // A refusal is an answer; anything else (a dead worker) fails the message unacknowledged.
+            return countRejection(origin, asRejection(error));
+          },
+        );
       }
-      for (const d of admitted.dropped) metrics.droppedSamples.inc({ reason: d.reason });
-      return new Promise<IngestOutcome>((resolve, reject) => {
-        queue.push({ stored: admitted.stored, transport: origin.transport, resolve, reject });
-        metrics.queued.set(queued());
-        schedule();
-      });
+      return enqueue(origin, () => admitMessage(bytes, origin, options));
     },
   };
 }
