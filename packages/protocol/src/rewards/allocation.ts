@@ -65,7 +65,9 @@ export function computeRewardsWeek(
   }
 
   const observed = new Map<bigint, VehicleObservation>();
+  const seen = new Set<bigint>();
   for (const o of observations) {
+    seen.add(o.vehicleId);
     if (observed.has(o.vehicleId)) throw new RewardsObservationError(o.vehicleId, "observed twice");
     if (o.active && o.deviceId === 0n)
       throw new RewardsObservationError(o.vehicleId, "active without a device");
@@ -144,11 +146,9 @@ export function computeRewardsWeek(
       totalPoints,
       total,
       root: tree.root,
-      // Only lines that matter: anything observed, and carried streaks. A vehicle back at
-      // streak 0 and inactive is the same as one never seen.
-      vehicles: entries.filter(
-        (e) => e.connectionStreak > 0 || e.active || e.vinHash !== null || e.deviceId !== 0n,
-      ),
+      // Every vehicle observed, and carried streaks; an unobserved vehicle back at streak 0 is
+      // the same as one never seen, so it drops out.
+      vehicles: entries.filter((e) => e.connectionStreak > 0 || seen.has(e.vehicleId)),
     },
   };
 }
