@@ -7,8 +7,10 @@ import {
   decodeEventLog,
   type Hash,
   type Hex,
+  keccak256,
   type Log,
   type PublicClient,
+  toHex,
 } from "viem";
 import { inTransaction, type NodeDatabase } from "../db/database.ts";
 import { IdentityIndex } from "../identity/identityIndex.ts";
@@ -197,28 +199,40 @@ export class ChainIndexer {
       names.add(source.name);
     }
     const logger = options.logger ?? silentLogger;
-    const identity = options.identity ?? (await IdentityIndex.open(options.db, options.addresses));
     const connection = await options.db.connect();
-    const store = await JournaledStore.open(connection, identityTables);
     const state = await ChainState.open(connection);
 
-    // The index depends on which contracts it follows from which block: when that changes, the
-    // events of a new source before the checkpoint were never read, so the index starts over.
+    // The index depends on which contracts it follows from which block, and on the layout of its
+    // tables: when either changes, the events of a new source before the checkpoint were never
+    // read (or the rows have another shape), so the index starts over. It is built from logs.
     const fingerprint = JSON.stringify({
       startBlock: o.startBlock.toString(),
       sources: sources.map((s) => `${s.name}@${s.address.toLowerCase()}`).sort(),
+      tables: keccak256(
+        toHex(JSON.stringify(identityTables.map((t) => [t.name, t.columns, t.key, t.indexes ?? []]))),
+      ),
     });
     const previous = await state.meta("fingerprint");
-    if (previous !== fingerprint) {
-      await inTransaction(connection, async () => {
-        await store.clear();
+    let store: JournaledStore;
+    if (previous === fingerprint) {
+      store = await JournaledStore.open(connection, identityTables);
+    } else {
+      store = await inTransaction(connection, async () => {
+        const fresh = await JournaledStore.open(connection, identityTables, { recreate: true });
         await state.clear();
         await state.setMeta("fingerprint", fingerprint);
+        return fresh;
       });
-      identity.resetView();
-      if (previous !== undefined)
-        logger.info({ previous, fingerprint }, "indexed contracts changed; rebuilding the index");
+      options.identity?.resetView();
+      if (previous !== undefined) {
+        logger.info(
+          { previous, fingerprint },
+          "indexed contracts, start block or table layout changed; rebuilding the index",
+        );
+      }
     }
+    // Opened after any rebuild: it loads the device timeline from the tables as they are now.
+    const identity = options.identity ?? (await IdentityIndex.open(options.db, options.addresses));
     const checkpoint = await state.checkpoint();
     identity.setCheckpoint(checkpoint);
     return new ChainIndexer(

@@ -96,8 +96,19 @@ export class JournaledStore {
     this.#tables = new Map(tables.map((t) => [t.name, t]));
   }
 
-  /** Creates the tables (if missing) and the undo journal. */
-  static async open(connection: DuckDBConnection, tables: readonly Table[]): Promise<JournaledStore> {
+  /**
+   * Creates the tables (if missing) and the undo journal. With `recreate`, drops them first and
+   * starts empty (a rebuild under a new table layout; call inside a transaction).
+   */
+  static async open(
+    connection: DuckDBConnection,
+    tables: readonly Table[],
+    options: { recreate?: boolean } = {},
+  ): Promise<JournaledStore> {
+    if (options.recreate) {
+      for (const table of tables) await connection.run(`DROP TABLE IF EXISTS ${table.name}`);
+      await connection.run(`DROP TABLE IF EXISTS ${UNDO_TABLE}`);
+    }
     for (const table of tables) for (const sql of createTableSql(table)) await connection.run(sql);
     await connection.run(
       `CREATE TABLE IF NOT EXISTS ${UNDO_TABLE} (block_number UBIGINT, seq INTEGER, table_name VARCHAR, key_json VARCHAR, before_json VARCHAR, PRIMARY KEY (block_number, seq))`,

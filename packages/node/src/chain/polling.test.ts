@@ -180,9 +180,28 @@ describe("polling", () => {
     };
     const second = await fx.indexer(db, { sources: [extra], logger });
     expect(second.checkpoint).toBeUndefined();
-    expect(logger.records.map((r) => r.message)).toContain("indexed contracts changed; rebuilding the index");
+    expect(logger.records.map((r) => r.message)).toContain(
+      "indexed contracts, start block or table layout changed; rebuilding the index",
+    );
     await second.syncToHead();
     expect(await second.identity.dump()).toEqual(await first.identity.dump());
+  });
+
+  it("rebuilds under a new table layout", async () => {
+    const db = await fx.database();
+    const { tokenId } = await mint("Relaid");
+    await (await fx.indexer(db)).syncToHead();
+    // An older release's layout of a table, and its fingerprint.
+    const c = await db.connect();
+    await c.run("DROP TABLE identity_devices");
+    await c.run("CREATE TABLE identity_devices (token_id UBIGINT PRIMARY KEY, owner VARCHAR)");
+    await c.run(
+      `UPDATE chain_meta SET value = replace(value, '"tables":"0x', '"tables":"0xold') WHERE key = 'fingerprint'`,
+    );
+    const indexer = await fx.indexer(db);
+    expect(indexer.checkpoint).toBeUndefined();
+    await indexer.syncToHead();
+    expect((await indexer.identity.getVehicle(tokenId))?.make).toBe("Relaid");
   });
 
   it("rejects unusable options with the option, the value and what it takes", async () => {
