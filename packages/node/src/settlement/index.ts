@@ -1,0 +1,4 @@
+// The node's settlement job: charged usage → signed on-chain settlements → revenue; who paid for a vehicle.
+export { type SettledBatch, SettlementJob, type SettlementJobOptions, type SettlementRun } from "./job.ts";
+export { LedgerUsageSource, type MeteredRequest, type UsageSource } from "./usage.ts";
+export { type VehiclePayment, vehiclePayments } from "./vehiclePayments.ts";
