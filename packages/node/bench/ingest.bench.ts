@@ -33,7 +33,7 @@ const SECONDS = Number(process.env.DIMO_BENCH_INGEST_SECONDS ?? 20);
 const SOAK = SECONDS > 60;
 const RATE = Number(process.env.DIMO_BENCH_INGEST_RATE ?? 2000);
 const DEVICES = 16;
-const WINDOW = 64; // unacknowledged publishes per device connection
+const WINDOW = 16; // unacknowledged publishes per device connection
 const SIGNALS = 20;
 const WORKERS = Number(process.env.DIMO_BENCH_INGEST_WORKERS ?? 1);
 
@@ -233,7 +233,7 @@ What: ${DEVICES} device connections publish v2-signed \`dimo.status\` events (${
 with QoS 1 and up to ${WINDOW} unacknowledged messages each, to a node in a child process (embedded aedes
 broker → parse and limits → v2 signature verification (native secp256k1) → chain-index lookup → catalogue
 validation → DuckDB group commit → PUBACK), admission on ${WORKERS} worker thread(s)
-(\`DIMO_BENCH_INGEST_WORKERS\`). A PUBACK leaves only after its event is committed, so
+(\`DIMO_BENCH_INGEST_WORKERS\`), DuckDB memory_limit 256MB. A PUBACK leaves only after its event is committed, so
 acknowledged events/s = committed events/s. The publisher shares the machine's ${cpus().length} cores with the node.
 ${SOAK ? `Soak: ${SECONDS} s at a target of ${RATE} events/s, events signed on the fly.` : `Run: ${SECONDS} s measured after a 3 s warm-up, events signed beforehand (${f0(signSeconds)} s of native signing).`}
 

@@ -35,7 +35,7 @@ export interface IngestOptions extends AdmissionPolicy {
   maxBatchEvents?: number;
   /** Group commit: how long the first event of an idle period waits for company (default 2 ms). */
   maxBatchDelayMs?: number;
-  /** Admitted events not yet committed, beyond which the node is overloaded (default 20,000). */
+  /** Admitted events not yet committed, beyond which the node is overloaded (default 10,000; ~5 KB each). */
   maxQueuedEvents?: number;
   /**
    * Worker threads that parse, verify and normalise (default 0: on the calling thread). On a
@@ -96,7 +96,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const metrics = new IngestMetrics(registry);
   const maxBatch = options.maxBatchEvents ?? 2000;
   const maxDelay = options.maxBatchDelayMs ?? 2;
-  const maxQueued = options.maxQueuedEvents ?? 20_000;
+  const maxQueued = options.maxQueuedEvents ?? 10_000;
   const highestSequence = new Map<string, bigint>();
   let writer: TelemetryWriter | undefined;
   let queue: Pending[] = [];

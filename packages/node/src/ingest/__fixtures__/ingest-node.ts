@@ -17,6 +17,10 @@ const base = Number(process.env.DIMO_TEST_DEVICE_BASE ?? 40);
 for (let i = 0; i < Number(process.env.DIMO_TEST_DEVICES ?? 4); i++) directory.pair(testDevice(base + i));
 
 const db = await openDatabase(path);
+// DuckDB caches table blocks up to 80% of RAM by default; a bounded cache keeps the node's memory flat.
+if (process.env.DIMO_TEST_DUCKDB_MEMORY) {
+  await (await db.connect()).run(`SET memory_limit = '${process.env.DIMO_TEST_DUCKDB_MEMORY}'`);
+}
 const ingest = createIngest({
   db,
   directory,
