@@ -9,6 +9,7 @@ import {
   testDevice,
   VEHICLES,
 } from "./__fixtures__/devices.ts";
+import { IngestCommitError } from "./errors.ts";
 import { createIngest, type Ingest } from "./ingest.ts";
 
 const origin = { transport: "http" } as const;
@@ -67,6 +68,25 @@ describe("ingest core (group commit into DuckDB)", () => {
     const replays = await Promise.all([ingest.submit(bytes, origin), ingest.submit(bytes, origin)]);
     expect(replays.map((r) => r.status)).toEqual(["duplicate", "duplicate"]);
     expect(await count("SELECT count(*) FROM cloud_events")).toBe(1);
+    expect(await count("SELECT count(*) FROM signals")).toBe(20);
+  });
+
+  it("fails a batch whose commit fails, acknowledging none of it, and recovers after", async () => {
+    const c = await db.connect();
+    await c.run("ALTER TABLE cloud_events RENAME TO cloud_events_away");
+    const failed = await Promise.allSettled([
+      ingest.submit(await signedStatus(device, { sequence: 7n }), origin),
+      ingest.submit(await signedStatus(device, { sequence: 8n }), origin),
+    ]);
+    for (const f of failed) {
+      expect(f.status).toBe("rejected");
+      expect((f as PromiseRejectedResult).reason).toBeInstanceOf(IngestCommitError);
+    }
+    await c.run("ALTER TABLE cloud_events_away RENAME TO cloud_events");
+    expect(await count("SELECT count(*) FROM signals")).toBe(0);
+    expect((await ingest.submit(await signedStatus(device, { sequence: 7n }), origin)).status).toBe(
+      "accepted",
+    );
     expect(await count("SELECT count(*) FROM signals")).toBe(20);
   });
 
