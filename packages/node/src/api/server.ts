@@ -82,6 +82,15 @@ export async function createApiHandler(
     .on("GET", "/health", async () => Response.json({ status: "ok" }))
     .on("GET", "/metrics", () => services.metrics.response())
     .on("GET", "/keys", auth.keys)
+    .on("GET", "/v1/node", async () =>
+      Response.json({
+        chainId: options.chainId,
+        vehicleContract: options.chain.addresses.vehicleId,
+        addresses: options.chain.addresses,
+        issuer: services.issuer,
+        jwks: "/keys",
+      }),
+    )
     .on("GET", "/.well-known/jwks.json", auth.keys)
     .on("POST", "/auth/web3/generate_challenge", (r, _p, c) => auth.generateChallenge(r, c))
     .on("POST", "/auth/web3/submit_challenge", (r, _p, c) => auth.submitChallenge(r, c))

@@ -297,7 +297,7 @@ describe("telemetry cost, metering and access log", () => {
     const { body, headers } = await query(fullToken, SIGNALS(w.vehicleId), undefined, {
       "x-estimate-cost": "true",
     });
-    expect(body.extensions.cost).toEqual({ complexity: 4, maxComplexity: 50_000, credits: 2 });
+    expect(body.extensions.cost).toEqual({ complexity: 4, maxComplexity: 50_000, credits: 1 });
     expect(headers.get("x-estimate-cost")).toBe("4");
     expect(body.data).toBeUndefined();
     expect(await balance()).toBe(before);
@@ -316,9 +316,9 @@ describe("telemetry cost, metering and access log", () => {
     const before = await balance();
     const headers = { "x-request-id": "req-metering-1" };
     const first = await query(fullToken, SIGNALS(w.vehicleId), undefined, headers);
-    expect(first.headers.get("x-credits-charged")).toBe("2");
+    expect(first.headers.get("x-credits-charged")).toBe("1");
     await query(fullToken, SIGNALS(w.vehicleId), undefined, headers);
-    expect(await balance()).toBe(before - 2);
+    expect(await balance()).toBe(before - 1);
     const usage = (await (
       await fetch(`${w.url}/v1/credits/usage`, { headers: { authorization: `Bearer ${developer}` } })
     ).json()) as {
@@ -327,7 +327,7 @@ describe("telemetry cost, metering and access log", () => {
     expect(
       usage.vehicles.find((v) => v.vehicleId === String(w.vehicleId) && v.operation === "telemetry_query")
         ?.credits,
-    ).toBeGreaterThanOrEqual(2);
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("refuses with 402 when the licence has no credits", async () => {
@@ -350,7 +350,7 @@ describe("telemetry cost, metering and access log", () => {
       );
       expect(r.status).toBe(402);
       expect(((await r.json()) as { error: string; message: string }).message).toMatch(
-        /has 0 credits; this request costs 2/,
+        /has 0 credits; this request costs 1/,
       );
     } finally {
       await broke.close();

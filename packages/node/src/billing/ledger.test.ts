@@ -28,7 +28,8 @@ describe("CreditLedger", () => {
 
   it("prices a query by vehicle and by weight", () => {
     expect(queryPrice(0)).toBe(1);
+    expect(queryPrice(999)).toBe(1);
     expect(queryPrice(1000)).toBe(2);
-    expect(queryPrice(1001)).toBe(3);
+    expect(queryPrice(2500)).toBe(3);
   });
 });

@@ -11,7 +11,7 @@ export const PRICE_LIST = {
   tokenExchange: 0,
   /** Every telemetry or raw-data query, per vehicle. */
   perVehicleQuery: 1,
-  /** Plus one credit per started block of this many complexity points. */
+  /** Plus one credit per full block of this many complexity points (the base covers the first block). */
   complexityPerCredit: 1000,
   /** Each webhook delivery attempted for a licence. */
   webhookDelivery: 1,
@@ -21,5 +21,5 @@ export const PRICE_LIST = {
 
 /** Credits a telemetry query of `complexity` points over one vehicle costs. */
 export function queryPrice(complexity: number): number {
-  return PRICE_LIST.perVehicleQuery + Math.ceil(Math.max(0, complexity) / PRICE_LIST.complexityPerCredit);
+  return PRICE_LIST.perVehicleQuery + Math.floor(Math.max(0, complexity) / PRICE_LIST.complexityPerCredit);
 }
