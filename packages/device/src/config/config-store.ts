@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Database, decodeDbcBytes, type LoggerConfig, LoggerPipeline, parseDbc } from "@dimo-open/can";
+import { isKnownSignal } from "@dimo-open/signals";
 import { DeviceConfigError } from "../errors.ts";
 import { type PowerSettings, powerSettingsFromDocument } from "../power/settings.ts";
 import type { DeviceConfigClient, DeviceConfigUrls } from "./config-client.ts";
@@ -127,6 +128,15 @@ export class DeviceConfigStore {
       }
     };
     const logger = loggerConfigFromPidDocument(json(versions.pid));
+    const unknown = logger.signals.map((s) => s.name).filter((n) => !isKnownSignal(n));
+    if (unknown.length > 0) {
+      throw new DeviceConfigError(
+        `The logger configuration maps to signals the catalogue does not have: ${unknown.join(", ")}.`,
+        {
+          details: "A node drops unknown signals; use catalogue names (docs/signals.md).",
+        },
+      );
+    }
     const power = powerSettingsFromDocument(json(versions.deviceSetting));
     let database: Database | undefined;
     if (versions.dbc) {
