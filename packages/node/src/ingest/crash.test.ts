@@ -1,8 +1,9 @@
 /**
  * Durability: a child node process is killed with SIGKILL while devices stream to it over MQTT
- * (QoS 1), then restarted on the same DuckDB file. The devices send again everything (as a device
- * resends what was not acknowledged, and here also what was). Every event acknowledged before the
- * kill must be stored, and every event exactly once, with exactly its signals.
+ * (QoS 1). Every event acknowledged before the kill must be in the file it left. Then the node is
+ * restarted on the same DuckDB file and the devices send everything again (as a device resends what
+ * was not acknowledged, and here also what was): every event must be stored exactly once, with
+ * exactly its signals.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -90,6 +91,19 @@ describe("crash safety (SIGKILL mid-stream)", () => {
     for (const c of clients) c.end(true);
     expect(ackedBeforeKill.size).toBeGreaterThanOrEqual(total / 4);
     expect(ackedBeforeKill.size).toBeLessThan(total);
+
+    // What the killed node left on disk (DuckDB replays its WAL on open): every acknowledged event.
+    const afterCrash = await openDatabase(dbPath);
+    try {
+      const c = await afterCrash.connect();
+      const ids = new Set(
+        (await c.runAndReadAll("SELECT id FROM cloud_events")).getRows().map((r) => String(r[0])),
+      );
+      const lost = [...ackedBeforeKill].filter((id) => !ids.has(id));
+      expect(lost, "acknowledged before the kill but not stored").toEqual([]);
+    } finally {
+      await afterCrash.close();
+    }
 
     // Run 2: the devices send everything again; all must be acknowledged.
     const second = await startNode(dbPath);
