@@ -1,4 +1,5 @@
-import { type Address, type Hex, isAddress, keccak256 } from "viem";
+import { type Address, type Hex, isAddress } from "viem";
+import { keccakBytes } from "./keccak.ts";
 import type { StreakLevel } from "./schedule.ts";
 
 export const REWARDS_INPUTS_FORMAT = "dimo-rewards-inputs/1";
@@ -101,7 +102,7 @@ export function encodeRewardsInputs(inputs: RewardsInputs): Uint8Array {
 
 /** keccak256 of the exact bytes: the content address published on chain. */
 export function rewardsInputsHash(bytes: Uint8Array): Hex {
-  return keccak256(bytes);
+  return `0x${Buffer.from(keccakBytes(bytes)).toString("hex")}`;
 }
 
 /** Largest inputs file accepted (≈ 1.5 million vehicles). */
