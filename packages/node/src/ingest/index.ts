@@ -1,10 +1,14 @@
 // Node ingest: devices' signed events → verified, paired, normalised, committed (docs/ingest.md).
+export { AdmissionPool } from "./admission-pool.ts";
 export {
   type AdmissionPolicy,
   type AdmittedEvent,
   admitMessage,
+  bindToChain,
   dedupKey,
   type MessageOrigin,
+  type VerifiedMessage,
+  verifyMessage,
 } from "./admit.ts";
 export { CLOUDEVENTS_BATCH, splitJsonArray } from "./batch.ts";
 export {
