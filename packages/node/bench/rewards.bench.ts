@@ -85,11 +85,11 @@ export default async function bench(): Promise<string> {
     "| phase | ms |",
     "|---|---:|",
     `| activity query (non-constant signals, VINs) → ${rows.length.toLocaleString("en")} vehicles | ${queryMs.toFixed(0)} |`,
-    `| allocation + Merkle tree (${week1.tree.size.toLocaleString("en")} leaves, @openzeppelin/merkle-tree) | ${computeMs.toFixed(0)} |`,
+    `| allocation + Merkle tree (${week1.tree.size.toLocaleString("en")} leaves) | ${computeMs.toFixed(0)} |`,
     `| inputs file encode (${(bytes.length / 1e6).toFixed(1)} MB) | ${encodeMs.toFixed(0)} |`,
     `| keccak256 of the file | ${hashMs.toFixed(0)} |`,
     `| **total** | **${total.toFixed(0)}** |`,
     "",
-    "Nearly all of the time is the Merkle tree: @openzeppelin/merkle-tree hashes with a pure-JS keccak and converts hex ↔ bytes per node.",
+    "The tree has @openzeppelin/merkle-tree's exact layout (StandardMerkleTree) but is hashed with a WebAssembly keccak; built with `StandardMerkleTree.of` itself, the same 90,000 leaves took ~26 s on this machine.",
   ].join("\n");
 }
