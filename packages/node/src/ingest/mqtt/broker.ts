@@ -53,7 +53,6 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   const devices = new WeakMap<Client, Address>();
 
   const broker = await Aedes.createBroker({
-    // Devices may not pin messages in the broker's memory.
     authenticate(client, username, password, done) {
       let address: Address;
       try {
@@ -79,7 +78,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       if (!client) return done(null); // the node's own notices
       const address = devices.get(client);
       if (!address) return done(new Error("not logged in"));
-      packet.retain = false;
+      packet.retain = false; // devices may not pin messages in the broker's memory
       handlePublish(address, packet).then(
         () => done(null),
         (error: Error) => done(error),
