@@ -1,10 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   claimReward,
   dimoBalanceOf,
   erc721Did,
+  fetchRewardsInputs,
   setManufacturerConnectionClass,
   verifyRewardsWeek,
   WEEK_SECONDS,
@@ -71,8 +74,20 @@ async function setup() {
   const activity = new DuckDbWeeklyActivity(await db.connect(), f.addresses);
   const store = await RewardsInputsStore.open(dir);
   const chainId = await f.admin.publicClient.getChainId();
+  // The node's HTTP face for the inputs files, on a real socket.
+  const route = rewardsInputsRoute(store);
+  const server = createServer(async (req, res) => {
+    const response = await route(new Request(`http://x${req.url}`), {
+      hash: (req.url ?? "").split("/").pop() ?? "",
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+  const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const job = (chain: RewardsChainView = new ProtocolRewardsChainView(f.gov)) =>
-    new RewardsJob({ client: f.gov, activity, chain, store, publicUrl: "http://127.0.0.1:8080/" });
+    new RewardsJob({ client: f.gov, activity, chain, store, publicUrl });
   return { f, writer, activity, store, chainId, job };
 }
 
@@ -117,7 +132,8 @@ describe("rewards job", () => {
     const route = rewardsInputsRoute(store);
     const served = await route(new Request("http://x"), { hash: published!.inputsHash });
     expect(served.headers.get("etag")).toBe(`"${published!.inputsHash}"`);
-    const fetched = new Uint8Array(await served.arrayBuffer());
+    const fetched = await fetchRewardsInputs(f.gov, 0n);
+    expect(fetched).toEqual(new Uint8Array(await served.arrayBuffer()));
     const report = await verifyRewardsWeek(f.gov, { inputs: fetched, checkIdentities: true });
     expect(report).toMatchObject({ ok: true, identitiesChecked: 1 });
     expect((await route(new Request("http://x"), { hash: `0x${"0".repeat(64)}` })).status).toBe(404);

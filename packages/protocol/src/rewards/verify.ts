@@ -298,3 +298,59 @@ async function checkIdentities(
   }
   return earning.length;
 }
+
+/** Where a week's published inputs file lives, from its (latest) RootPublished event. */
+export async function rewardsInputsLocation(
+  reader: RewardsReader,
+  week: bigint,
+): Promise<{ inputsURI: string; inputsHash: Hex } | undefined> {
+  const logs = await reader.publicClient.getContractEvents({
+    address: reader.rewards.dimoRewards,
+    abi: dimoRewardsAbi,
+    eventName: "RootPublished",
+    args: { week },
+    fromBlock: 0n,
+  });
+  const last = logs.at(-1);
+  return last ? { inputsURI: last.args.inputsURI!, inputsHash: last.args.inputsHash! } : undefined;
+}
+
+/** Downloading a published inputs file failed or returned other bytes than the chain names. */
+export class RewardsInputsFetchError extends Error {
+  override name = "RewardsInputsFetchError";
+  constructor(
+    readonly week: bigint,
+    readonly uri: string,
+    reason: string,
+  ) {
+    super(`Inputs of rewards week ${week} from ${uri}: ${reason}`);
+  }
+}
+
+/**
+ * Fetches a week's inputs file from the URI published on chain (http/https) and checks its
+ * keccak256 against the published hash, so a node cannot serve other bytes than it committed to.
+ */
+export async function fetchRewardsInputs(reader: RewardsReader, week: bigint): Promise<Uint8Array> {
+  const location = await rewardsInputsLocation(reader, week);
+  if (!location) throw new RewardsInputsFetchError(week, "", "no root was published for this week");
+  const { inputsURI, inputsHash } = location;
+  if (!/^https?:\/\//.test(inputsURI)) {
+    throw new RewardsInputsFetchError(
+      week,
+      inputsURI,
+      "only http(s) URIs can be fetched; get the file another way",
+    );
+  }
+  const response = await fetch(inputsURI);
+  if (!response.ok) throw new RewardsInputsFetchError(week, inputsURI, `HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const hash = rewardsInputsHash(bytes);
+  if (hash !== inputsHash)
+    throw new RewardsInputsFetchError(
+      week,
+      inputsURI,
+      `got bytes hashing to ${hash}, published ${inputsHash}`,
+    );
+  return bytes;
+}
