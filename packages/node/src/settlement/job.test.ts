@@ -59,17 +59,22 @@ async function setup(credits: bigint) {
       outcome: "ok",
     });
   };
-  return { f, m, sql, job, usage, charge, accessLog };
+  // The ledger may buffer usage rows before writing them (it flushes on a timer): write them now.
+  const flushLedger = async () => {
+    await (ledger as unknown as { flush?: () => Promise<void> }).flush?.();
+  };
+  return { f, m, sql, job, usage, charge, accessLog, flushLedger };
 }
 
 describe("settlement job", () => {
   it("settles metered usage on chain, never twice, and the node withdraws 40% of its value", async () => {
-    const { f, m, sql, job, charge, accessLog } = await setup(100n);
+    const { f, m, sql, job, charge, accessLog, flushLedger } = await setup(100n);
     await charge("q-1", 7n, "telemetry_query", 1);
     await charge("q-2", 7n, "telemetry_query", 2);
     await charge("q-3", 8n, "telemetry_query", 1);
     await charge("w-1", 7n, "webhook_delivery", 1);
     await charge("x-1", 7n, "token_exchange", 0);
+    await flushLedger();
     await f.increaseTime(5);
 
     const run = await job.runOnce();
@@ -103,10 +108,11 @@ describe("settlement job", () => {
   }, 30_000);
 
   it("settles only what the licence can pay and leaves unpriced operations pending", async () => {
-    const { f, m, job, charge } = await setup(3n);
+    const { f, m, job, charge, flushLedger } = await setup(3n);
     await charge("q-1", 1n, "telemetry_query", 2);
     await charge("q-2", 1n, "telemetry_query", 2);
     await charge("odd-1", 1n, "raw_data_query", 1);
+    await flushLedger();
     await f.increaseTime(5);
     const run = await job.runOnce();
     expect(run).toMatchObject({ unpriced: 1, shortOfCredits: [m.licenseId] });
