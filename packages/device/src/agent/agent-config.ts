@@ -153,6 +153,7 @@ export async function createDeviceAgent(
   let voltage: VoltageSensor | undefined;
   let position: PositionSource | undefined;
   let now: (() => number) | undefined;
+  let suspended: (() => boolean) | undefined;
   let vin = config.vin;
   switch (config.can.type) {
     case "socketcan":
@@ -179,8 +180,11 @@ export async function createDeviceAgent(
       can = new SimulatedCanSource(vehicle, { speed: c.speed });
       voltage = simulatedVoltage(vehicle);
       position = simulatedPosition(vehicle);
-      // The device clock follows the simulation (which may run faster than the wall clock).
-      if (c.speed !== 1) now = () => vehicle.time;
+      // The device clock follows the simulation (which may run faster than the wall clock),
+      // skewed if the simulated device misbehaves that way; a dropout suspends the device.
+      const skew = vehicle.faults.clockSkewMs;
+      if (c.speed !== 1 || skew !== 0) now = () => (c.speed !== 1 ? vehicle.time : Date.now()) + skew;
+      suspended = () => vehicle.silent();
       vin ??= vehicle.vin;
       break;
     }
@@ -236,6 +240,7 @@ export async function createDeviceAgent(
     ...(config.firmwareVersion !== undefined && { firmwareVersion: config.firmwareVersion }),
     ...(vin !== undefined && { vin }),
     ...(now && { now }),
+    ...(suspended && { suspended }),
     ...(options.log && { log: options.log }),
   });
 }

@@ -56,6 +56,11 @@ export interface DeviceAgentOptions {
   log?: Logger;
   /** Event ids (default random UUIDs). */
   newId?: () => string;
+  /**
+   * While true the device is as if unplugged (power lost, out of coverage): it neither listens
+   * nor sends. The simulator's dropout fault uses it.
+   */
+  suspended?: () => boolean;
 }
 
 export interface AgentStatus {
@@ -154,7 +159,7 @@ export class DeviceAgent {
     if (cached) this.apply(cached);
     else if (this.#o.configuration) this.apply(this.#o.configuration);
     await this.#o.can.start((frame) => {
-      if (!powerCapabilities(this.#power, this.#settings).listen) return;
+      if (!powerCapabilities(this.#power, this.#settings).listen || this.#o.suspended?.()) return;
       this.logger.push(frame);
       if (frame.timestamp - this.#lastActivityInput >= 1000) {
         this.#lastActivityInput = frame.timestamp;
@@ -169,6 +174,10 @@ export class DeviceAgent {
   /** One pass of the loop (the timer calls it; tests and benchmarks may call it directly). */
   async tick(): Promise<void> {
     if (this.#ticking) return;
+    if (this.#o.suspended?.()) {
+      if (this.#uplinkOn) await this.#uplinkDown();
+      return;
+    }
     this.#ticking = true;
     try {
       const now = this.#now();

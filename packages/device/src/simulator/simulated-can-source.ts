@@ -37,11 +37,18 @@ export class SimulatedCanSource implements CanSource {
     this.#timer = setInterval(() => this.advance(sim0 + (Date.now() - wall0) * speed), this.#o.tickMs ?? 20);
   }
 
-  /** Moves simulated time to `to` (ms since the epoch), delivering the frames sent meanwhile. */
+  /**
+   * Moves simulated time to `to` (ms since the epoch), delivering the frames sent meanwhile,
+   * stamped by the device's clock (skewed when the vehicle's device misbehaves that way).
+   */
   advance(to: number): void {
     const listener = this.#listener;
     if (!listener) return;
-    this.vehicle.advance(to, listener);
+    const skew = this.vehicle.faults.clockSkewMs;
+    this.vehicle.advance(
+      to,
+      skew === 0 ? listener : (f) => listener({ ...f, timestamp: f.timestamp + skew }),
+    );
   }
 
   send(frame: ObdFrame): void {

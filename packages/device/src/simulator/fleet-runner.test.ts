@@ -1,0 +1,67 @@
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEvent, verifyEventSignature } from "@dimo-open/stream";
+import { describe, expect, it } from "vitest";
+import { simulatedDeviceElement, startSimulatedFleet } from "./fleet-runner.ts";
+
+describe("simulated fleet runner", () => {
+  it("runs one agent per vehicle with its own key, sending to one node; skewed devices send skewed times", async () => {
+    const received: { at: number; path: string; body: Buffer }[] = [];
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      received.push({ at: Date.now(), path: req.url!, body: Buffer.concat(chunks) });
+      res.statusCode = 202;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const start = Date.UTC(2026, 0, 5, 9);
+    const wall0 = Date.now();
+    const speed = 60;
+    const fleet = await startSimulatedFleet({
+      seed: "runner",
+      size: 6,
+      start,
+      speed,
+      misbehavingShare: 0.6,
+      dataDir: mkdtempSync(join(tmpdir(), "dimo-fleet-")),
+      uplink: { type: "http", url },
+      codec: "json",
+      identityFor: (i) => ({
+        producer: `did:erc721:31337:0x9c94C395cBcBDe662235E0A9d3bB87Ad708561BA:${i + 1}`,
+        subject: `did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:${i + 1}`,
+      }),
+    });
+    const deadline = Date.now() + 15_000;
+    while (new Set(received.map((r) => r.path)).size < 6 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    await fleet.stop();
+    server.close();
+
+    const bySigner = new Map<string, { time: number; at: number }[]>();
+    for (const r of received) {
+      const parsed = parseEvent(r.body, {
+        contentType: "application/cloudevents+json",
+        limits: { maxFutureSkewMs: 10 * 86_400_000 },
+      });
+      const { signer } = verifyEventSignature(parsed, { chainId: 31337 });
+      expect(r.path).toBe(`/v1/devices/${signer}/events`);
+      const list = bySigner.get(signer) ?? [];
+      list.push({ time: Date.parse(parsed.event.time), at: r.at });
+      bySigner.set(signer, list);
+    }
+    expect([...bySigner.keys()].sort()).toEqual(fleet.elements.map((e) => e.address).sort());
+    expect(fleet.elements[2]!.address).toBe(simulatedDeviceElement(2).address);
+    const skewed = fleet.vehicles.filter((v) => v.misbehaviour === "clock-skew");
+    expect(skewed.length).toBeGreaterThan(0);
+    for (const v of fleet.vehicles) {
+      const first = bySigner.get(fleet.elements[v.index]!.address)![0]!;
+      const simNow = start + (first.at - wall0) * speed;
+      // Within a couple of simulated minutes of the true time plus the device's skew.
+      expect(Math.abs(first.time - simNow - v.vehicle.faults.clockSkewMs)).toBeLessThan(3 * 60_000);
+    }
+  });
+});
