@@ -5,9 +5,11 @@ import {
   dimoCreditsAbi,
   dimoTokenAbi,
   disputeSettlement,
+  getNode,
   getPriceList,
   getSettlement,
   issueDevLicense,
+  nodeRegistryAbi,
   nodeWithdrawable,
   type PaymentsClient,
   publishPriceList,
@@ -254,7 +256,6 @@ describe("nodes and settlement", () => {
       endpoint: "https://n",
       stake: parseEther("60"),
     });
-    const { getNode, nodeRegistryAbi } = await import("@dimo-open/protocol");
     expect((await getNode(op, nodeId)).stake).toBe(parseEther("60"));
     const call = (functionName: "requestUnstake" | "withdrawStake", args: readonly unknown[]) =>
       writeContract(op, {

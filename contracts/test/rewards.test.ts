@@ -1,4 +1,5 @@
 import {
+  aftermarketDeviceIdAbi,
   challengeRewardsRoot,
   claimReward,
   computeRewardsWeek,
@@ -16,9 +17,11 @@ import {
   STREAK_LEVELS,
   setDeviceBeneficiary,
   transferDimo,
+  unpairDevice,
   verifyRewardsWeek,
   WEEK_SECONDS,
   weeklyIssuance,
+  writeContract,
 } from "@dimo-open/protocol";
 import { keccak256, parseEther, toBytes } from "viem";
 import { describe, expect, it } from "vitest";
@@ -164,8 +167,6 @@ describe("weekly roots and claims", () => {
     );
     await setDeviceBeneficiary(f.money(f.alice), { deviceId: a.deviceId, beneficiary: f.app.address });
     expect(await deviceBeneficiary(f.gov, a.deviceId)).toBe(f.app.address);
-    const { writeContract, aftermarketDeviceIdAbi } = await import("@dimo-open/protocol");
-    const { unpairDevice } = await import("@dimo-open/protocol");
     await unpairDevice(f.alice.client, a.deviceId);
     await writeContract(f.alice.client, {
       address: f.addresses.aftermarketDeviceId,

@@ -1,7 +1,9 @@
 import {
   type Address,
   decodeFunctionData,
+  encodeAbiParameters,
   type Hex,
+  keccak256,
   type LocalAccount,
   parseEventLogs,
   stringToHex,
@@ -197,7 +199,7 @@ export async function settleUsage(client: PaymentsClient, batch: SettlementBatch
       settlementId: (settled.args as { settlementId: bigint }).settlementId,
       applied: true,
     };
-  const batchHash = await settlementBatchHash(batch);
+  const batchHash = settlementBatchHash(batch);
   const settlementId = await client.publicClient.readContract({
     ...settlement(client),
     functionName: "settlementOfBatch",
@@ -218,8 +220,7 @@ export function priceUsageBatch(
   });
 }
 
-async function settlementBatchHash(batch: SettlementBatch): Promise<Hex> {
-  const { encodeAbiParameters, keccak256 } = await import("viem");
+function settlementBatchHash(batch: SettlementBatch): Hex {
   return keccak256(
     encodeAbiParameters(
       [{ type: "uint256" }, { type: "uint256" }, { type: "uint32" }, { type: "bytes32" }],
