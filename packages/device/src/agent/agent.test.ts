@@ -7,8 +7,9 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeviceConfigClient } from "../config/config-client.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
+import { DEFAULT_POWER_SETTINGS } from "../power/settings.ts";
 import { createFleet } from "../simulator/fleet.ts";
-import { modelDbcBytes, modelLoggerConfig, VEHICLE_MODELS } from "../simulator/models.ts";
+import { modelDatabase, modelDbcBytes, modelLoggerConfig, VEHICLE_MODELS } from "../simulator/models.ts";
 import { simulatedPosition, simulatedVoltage } from "../simulator/sensors.ts";
 import { SimulatedCanSource } from "../simulator/simulated-can-source.ts";
 import { MqttUplink } from "../uplink/mqtt-uplink.ts";
@@ -145,5 +146,60 @@ describe("device agent", () => {
     await run(60_000);
     expect(agent.status.logger.polls).toBe(polls);
     expect(broker.received.length).toBe(received);
+  });
+});
+
+describe("device agent: event size", () => {
+  it("splits a long burst of readings into events of at most 500 signals", async () => {
+    const { vehicle } = createFleet({
+      seed: "burst",
+      size: 1,
+      start: Date.UTC(2026, 0, 5, 6),
+      models: ["honda-civic"],
+      misbehavingShare: 0,
+    })[0]!;
+    vehicle.advance(vehicle.trips[0]!.start + 60_000, () => {});
+    const can = new SimulatedCanSource(vehicle, { mode: "manual" });
+    const model = VEHICLE_MODELS["honda-civic"];
+    const config = modelLoggerConfig(model);
+    const agent = new DeviceAgent({
+      element,
+      identity: {
+        source: element.address,
+        producer: `did:ethr:31337:${element.address}`,
+        subject: "did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:9",
+      },
+      dataDir: mkdtempSync(join(tmpdir(), "dimo-agent-")),
+      can,
+      uplink: new MqttUplink({
+        url: "mqtt://127.0.0.1:1",
+        deviceAddress: element.address,
+        reconnectPeriodMs: 60_000,
+      }),
+      codec: "json",
+      // Every value through, no delivery rules: a burst.
+      configuration: {
+        logger: { ...config, delivery: {}, signals: config.signals.map(({ delivery: _, ...s }) => s) },
+        database: modelDatabase(model),
+        power: DEFAULT_POWER_SETTINGS,
+      },
+      now: () => vehicle.time,
+      log: pino({ level: "silent" }),
+    });
+    closers.push(() => agent.stop());
+    await agent.start({ loop: false });
+    can.advance(vehicle.time + 6_000);
+    const readings = agent.status.logger.readings;
+    expect(readings).toBeGreaterThan(1000);
+    await agent.flush();
+    const events = agent.buffer.pending(100);
+    expect(events).toHaveLength(Math.ceil(readings / 500));
+    const sizes = events.map(
+      (e) =>
+        (JSON.parse(new TextDecoder().decode(e.bytes)) as { data: { signals: unknown[] } }).data.signals
+          .length,
+    );
+    expect(Math.max(...sizes)).toBe(500);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(readings);
   });
 });

@@ -63,6 +63,8 @@ export interface DeviceAgentOptions {
   suspended?: () => boolean;
 }
 
+const MAX_SIGNALS_PER_EVENT = 500;
+
 export interface AgentStatus {
   power: PowerState;
   configuration: DeviceConfiguration["versions"] | undefined;
@@ -256,7 +258,11 @@ export class DeviceAgent {
     }
   }
 
-  /** Builds a status event from the readings collected so far (now, not at the next interval). */
+  /**
+   * Builds status events from the readings collected so far (now, not at the next interval):
+   * one event, or several of at most 500 signals each after a long burst, so that none comes
+   * near the node's size limits. Returns the last event stored.
+   */
   async flush(options: { heartbeat?: boolean } = {}): Promise<BufferedEvent | undefined> {
     const now = this.#now();
     this.#lastEvent = now;
@@ -269,22 +275,27 @@ export class DeviceAgent {
     this.#lastHeartbeat = now;
     const caps = powerCapabilities(this.#power, this.#settings);
     const versions = this.config.applied?.versions ?? this.#o.configuration?.versions;
-    const data = {
-      timestamp: now,
-      signals: signals.slice(0, 2000),
-      ...(this.#o.vin && { vin: this.#o.vin }),
-      device: {
-        firmware: this.#o.firmwareVersion ?? "0.0.0",
-        power: this.#power.mode,
-        ...(this.#volts !== undefined && { batteryVoltage: this.#volts }),
-        batteryCritical: caps.batteryCritical,
-        ...(versions && { config: versions }),
-        buffer: { pending: this.buffer.stats.pending, thinned: this.buffer.stats.thinned },
-        keyCustody: this.#o.element.custody,
-      },
+    const device = {
+      firmware: this.#o.firmwareVersion ?? "0.0.0",
+      power: this.#power.mode,
+      ...(this.#volts !== undefined && { batteryVoltage: this.#volts }),
+      batteryCritical: caps.batteryCritical,
+      ...(versions && { config: versions }),
+      buffer: { pending: this.buffer.stats.pending, thinned: this.buffer.stats.thinned },
+      keyCustody: this.#o.element.custody,
     };
-    this.#events++;
-    return this.outbox.publish("dimo.status", data as never);
+    let last: BufferedEvent | undefined;
+    for (let i = 0; i === 0 || i < signals.length; i += MAX_SIGNALS_PER_EVENT) {
+      const data = {
+        timestamp: now,
+        signals: signals.slice(i, i + MAX_SIGNALS_PER_EVENT),
+        ...(this.#o.vin && { vin: this.#o.vin }),
+        device,
+      };
+      this.#events++;
+      last = await this.outbox.publish("dimo.status", data as never);
+    }
+    return last;
   }
 
   async #uplinkUp(): Promise<void> {
