@@ -55,7 +55,7 @@ export async function startApiWorld(extra: Partial<ApiServerOptions> = {}): Prom
     year: 2021,
     definitionURI: "",
   });
-  const database = await openDatabase(":memory:");
+  const database = extra.database ?? (await openDatabase(":memory:"));
   const identity = await IdentityIndex.open(database, f.addresses);
   const indexer = await ChainIndexer.create({
     client: f.admin.publicClient,

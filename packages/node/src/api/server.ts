@@ -16,7 +16,7 @@ import { exchangeRoute } from "./routes/exchange.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { type ApiCoreOptions, type ApiServices, openApiServices } from "./services.ts";
 import { SerialConnection } from "./sql.ts";
-import { createTelemetryHandler, type TelemetryApiOptions } from "./telemetry/handler.ts";
+import { createTelemetryHandler, type TelemetryApi, type TelemetryApiOptions } from "./telemetry/handler.ts";
 
 /** A WHATWG fetch-style handler, as the lead composes them (ingest, fetch API, …). */
 export type FetchHandler = (request: Request, context?: ServerContext) => Promise<Response>;
@@ -43,6 +43,7 @@ export interface ApiServer {
   handler: FetchHandler;
   services: ApiServices;
   webhooks: WebhookEngine;
+  telemetry: TelemetryApi;
   /** The node:http server (not yet listening). */
   server: Server;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -52,7 +53,12 @@ export interface ApiServer {
 /** Builds every app-facing route as a single fetch handler (no HTTP server). */
 export async function createApiHandler(
   options: ApiServerOptions,
-): Promise<{ handler: FetchHandler; services: ApiServices; webhooks: WebhookEngine }> {
+): Promise<{
+  handler: FetchHandler;
+  services: ApiServices;
+  webhooks: WebhookEngine;
+  telemetry: TelemetryApi;
+}> {
   const services = await openApiServices(options);
   // The telemetry tables may not exist yet on a fresh node (ingest creates them too).
   await createTelemetrySchema(await options.database.connect());
@@ -103,7 +109,7 @@ export async function createApiHandler(
       if (!identity) throw new ApiError(503, "identity_unavailable", "This node serves no identity index.");
       return identity(r, c);
     })
-    .on(["GET", "POST"], "/telemetry/query", (r, _p, c) => telemetry(r, c))
+    .on(["GET", "POST"], "/telemetry/query", (r, _p, c) => telemetry.handle(r, c))
     .on("GET", "/v1/webhooks", hooks.list)
     .on("POST", "/v1/webhooks", hooks.create)
     .on("GET", "/v1/webhooks/signals", hooks.signalNames)
@@ -128,7 +134,7 @@ export async function createApiHandler(
     return router.handle(request, context);
   };
   if (options.webhooks?.start ?? true) webhookEngine.start();
-  return { handler, services, webhooks: webhookEngine };
+  return { handler, services, webhooks: webhookEngine, telemetry };
 }
 
 /**
@@ -136,13 +142,14 @@ export async function createApiHandler(
  * telemetry GraphQL, webhooks, credits, the owners' access log, `/health` and `/metrics`.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const { handler, services, webhooks } = await createApiHandler(options);
+  const { handler, services, webhooks, telemetry } = await createApiHandler(options);
   const adapter = createServerAdapter<ServerContext>((request, context) => handler(request, context));
   const server = createServer(adapter);
   return {
     handler,
     services,
     webhooks,
+    telemetry,
     server,
     listen(port = 0, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
@@ -159,6 +166,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         server.close(() => resolve());
       });
       await webhooks.stop();
+      await telemetry.close();
       await services.close();
     },
   };

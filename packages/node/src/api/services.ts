@@ -92,6 +92,7 @@ export async function openApiServices(options: ApiCoreOptions): Promise<ApiServi
     logError: (error, context = {}) => logError(error, context),
     async close() {
       await accessLog.close();
+      await ledger.close();
     },
   };
 }

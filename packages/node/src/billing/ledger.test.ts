@@ -33,3 +33,25 @@ describe("CreditLedger", () => {
     expect(queryPrice(2500)).toBe(3);
   });
 });
+
+describe("CreditLedger persistence", () => {
+  it("keeps balances and usage across a reopen", async () => {
+    const database = await openDatabase(":memory:");
+    const sql = await SerialConnection.open(database);
+    const first = await CreditLedger.open(sql, { initialCredits: 10 });
+    await first.charge({
+      requestId: "a",
+      licenseId: 1n,
+      vehicleId: 3n,
+      operation: "telemetry_query",
+      credits: 4,
+    });
+    await first.close();
+    const second = await CreditLedger.open(sql, { initialCredits: 10 });
+    expect(await second.balance(1n)).toBe(6);
+    expect(await second.usage(1n, 0, Date.now() + 1)).toEqual([
+      { vehicleId: 3n, operation: "telemetry_query", requests: 1, credits: 4 },
+    ]);
+    await database.close();
+  });
+});

@@ -16,12 +16,22 @@ import type { ApiServices } from "../services.ts";
 import { SerialConnection } from "../sql.ts";
 import { queryComplexity } from "./cost.ts";
 import { attachTelemetryResolvers, type TelemetryContext } from "./resolvers.ts";
+import { SignalRollups } from "./rollups.ts";
 import { TELEMETRY_SDL } from "./schema.ts";
 import { SignalStore } from "./store.ts";
 
 export interface TelemetryApiOptions {
   /** Largest complexity a query may have (buckets × signals, …); default 50,000. */
   maxComplexity?: number;
+  /** How often new rows are rolled into minute partials; default 1,000 ms; 0 turns rollups off. */
+  rollupIntervalMs?: number;
+}
+
+export interface TelemetryApi {
+  handle(request: Request, context?: ServerContext): Promise<Response>;
+  /** Rolls every row appended so far into the minute partials (the loop does this on its own). */
+  rollUp(): Promise<number>;
+  close(): Promise<void>;
 }
 
 export function telemetrySchema() {
@@ -36,14 +46,45 @@ export function telemetrySchema() {
  * and charged to the licence (402 when short) before it runs; every query lands in the owner's
  * access log. `X-Estimate-Cost: true` returns the cost without running or charging.
  */
-export async function createTelemetryHandler(s: ApiServices, options: TelemetryApiOptions = {}) {
+export async function createTelemetryHandler(
+  s: ApiServices,
+  options: TelemetryApiOptions = {},
+): Promise<TelemetryApi> {
   const schema = telemetrySchema();
   const documents = new DocumentCache(schema);
-  const store = new SignalStore(await SerialConnection.open(s.options.database));
+  const rollupEvery = options.rollupIntervalMs ?? 1000;
+  // Rolling and reading use their own connections: a long roll never queues a query.
+  const prefix = `did:erc721:${s.options.chainId}:${s.options.chain.addresses.vehicleId}:`;
+  const roller =
+    rollupEvery > 0
+      ? await SignalRollups.open(await SerialConnection.open(s.options.database), prefix)
+      : undefined;
+  const reader = roller
+    ? await SignalRollups.open(await SerialConnection.open(s.options.database), prefix)
+    : undefined;
+  const store = new SignalStore(await SerialConnection.open(s.options.database), reader);
+  let timer: NodeJS.Timeout | undefined;
+  let rolling: Promise<number> = Promise.resolve(0);
+  let closed = false;
+  const rollUp = () => {
+    rolling = rolling.then(() => roller?.catchUp() ?? 0);
+    return rolling;
+  };
+  const loop = () => {
+    timer = setTimeout(async () => {
+      try {
+        await rollUp();
+      } catch (error) {
+        s.logError(error, { component: "rollups" });
+      }
+      if (!closed) loop();
+    }, rollupEvery);
+  };
+  if (roller) loop();
   const maxComplexity = options.maxComplexity ?? 50_000;
   const trustProxy = s.options.rateLimits?.trustProxy ?? false;
 
-  return async (request: Request, context?: ServerContext): Promise<Response> => {
+  const handle = async (request: Request, context?: ServerContext): Promise<Response> => {
     s.ipLimiter.take(clientIp(request, context, trustProxy));
     const grant = await verifyVehicleToken(s.keys, s.issuer, bearerToken(request));
     s.licenseLimiter.take(grant.grantee);
@@ -114,6 +155,15 @@ export async function createTelemetryHandler(s: ApiServices, options: TelemetryA
     });
     for (const e of result.errors ?? []) if (isInternal(e)) s.logError(e.originalError, { requestId });
     return graphQLResponse(compactErrors(result), 200, { "x-credits-charged": String(credits) });
+  };
+  return {
+    handle,
+    rollUp,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await rolling.catch(() => undefined);
+    },
   };
 }
 

@@ -105,6 +105,7 @@ export function attachTelemetryResolvers(schema: GraphQLSchema): void {
       }
     }
     const buckets = await ctx.store.aggregate({
+      vehicleId: ctx.grant.tokenId,
       subject: ctx.subject,
       fromMs,
       toMs,

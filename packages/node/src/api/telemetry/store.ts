@@ -2,6 +2,7 @@ import type { Coordinates } from "@dimo-open/signals";
 import type { DuckDBValue } from "@duckdb/node-api";
 import { GraphQLError } from "graphql";
 import type { SerialConnection } from "../sql.ts";
+import { ROLLUP_AGGREGATIONS, SignalRollups } from "./rollups.ts";
 
 /**
  * Read queries over the telemetry store's tables (`signals`, `vehicle_events`, `cloud_events`;
@@ -152,18 +153,67 @@ const LOCATION_AGG: Record<LocationAggregation, (c: string) => string> = {
   LAST: (c) => `arg_max(${c}, timestamp)`,
 };
 
-export class SignalStore {
-  constructor(private readonly sql: SerialConnection) {}
+export interface AggregateQuery {
+  vehicleId: bigint;
+  subject: string;
+  fromMs: number;
+  toMs: number;
+  intervalMs: number;
+  source?: string | undefined;
+  fields: AggregationRequest[];
+}
 
-  /** All requested aggregations over buckets [from + k·interval, …) up to `to`, in one statement. */
-  async aggregate(p: {
-    subject: string;
-    fromMs: number;
-    toMs: number;
-    intervalMs: number;
-    source?: string | undefined;
-    fields: AggregationRequest[];
-  }): Promise<Bucket[]> {
+export class SignalStore {
+  constructor(
+    private readonly sql: SerialConnection,
+    private readonly rollups?: SignalRollups,
+  ) {}
+
+  /**
+   * All requested aggregations over buckets [from + k·interval, …) up to `to`. Float AVG, MIN, MAX,
+   * FIRST and LAST without value filters, over minute-aligned buckets, come from the minute
+   * rollups; everything else from the raw rows, in one statement.
+   */
+  async aggregate(p: AggregateQuery): Promise<Bucket[]> {
+    const rollups = this.rollups;
+    const rolled =
+      rollups && !p.source && SignalRollups.aligned(p.fromMs, p.intervalMs)
+        ? p.fields.filter((f) => f.type === "float" && ROLLUP_AGGREGATIONS.has(f.agg) && !f.filter)
+        : [];
+    const rest = p.fields.filter((f) => !rolled.includes(f));
+    if (!rollups || rolled.length === 0) return this.aggregateRaw(p);
+    const buckets = new Map<number, Bucket>();
+    for (const b of rest.length ? await this.aggregateRaw({ ...p, fields: rest }) : [])
+      buckets.set(b.start, b);
+    const parts = await rollups.aggregate({
+      vehicleId: p.vehicleId,
+      subject: p.subject,
+      names: [...new Set(rolled.map((f) => f.signal))],
+      fromMs: p.fromMs,
+      toMs: p.toMs,
+      intervalMs: p.intervalMs,
+    });
+    for (const [key, values] of parts) {
+      const [bucket, name] = key.split("|") as [string, string];
+      const start = p.fromMs + Number(bucket) * p.intervalMs;
+      let b = buckets.get(start);
+      if (!b) {
+        b = { start, values: {} };
+        buckets.set(start, b);
+      }
+      for (const f of rolled) {
+        if (f.signal !== name) continue;
+        const column = f.agg.toLowerCase() as keyof typeof values;
+        b.values[f.key] = values[column];
+      }
+    }
+    const all = [...buckets.values()].sort((a, b) => a.start - b.start);
+    for (const b of all) for (const f of p.fields) if (!(f.key in b.values)) b.values[f.key] = null;
+    return all;
+  }
+
+  /** The raw path: every requested aggregation in one statement over the `signals` rows. */
+  private async aggregateRaw(p: AggregateQuery): Promise<Bucket[]> {
     if (p.fields.length === 0) return [];
     const params: DuckDBValue[] = [];
     const columns = p.fields.map((f, i) => {

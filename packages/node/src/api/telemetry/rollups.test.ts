@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../../db/database.ts";
+import { createTelemetrySchema } from "../../telemetry/schema.ts";
+import { SerialConnection } from "../sql.ts";
+import { storeSamples } from "../telemetry.test-support.ts";
+import { SignalRollups } from "./rollups.ts";
+import { type AggregationRequest, SignalStore } from "./store.ts";
+
+const PREFIX = "did:erc721:1:0x0000000000000000000000000000000000000abc:";
+const T0 = Date.parse("2025-01-01T00:00:00Z");
+
+/** Deterministic pseudo-random numbers (mulberry32) so a failure can be replayed. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("minute rollups", () => {
+  it("answer exactly what the raw rows answer: rolled, unrolled, late and partial-minute data alike", async () => {
+    const database = await openDatabase(":memory:");
+    await createTelemetrySchema(await database.connect());
+    const rollups = await SignalRollups.open(await SerialConnection.open(database), PREFIX);
+    const withRollups = new SignalStore(await SerialConnection.open(database), rollups);
+    const rawOnly = new SignalStore(await SerialConnection.open(database));
+    const next = random(42);
+    const write = async (vehicle: number, n: number, spanMs: number) => {
+      const samples = Array.from({ length: n }, () => ({
+        name: next() < 0.5 ? "speed" : "exteriorAirTemperature",
+        // distinct timestamps per batch so FIRST/LAST are unambiguous
+        timestamp: T0 + Math.floor(next() * spanMs),
+        value: Math.round(next() * 2000) / 10 - 50,
+      }));
+      const unique = [...new Map(samples.map((s) => [`${s.name}|${s.timestamp}`, s])).values()];
+      await storeSamples(database, `${PREFIX}${vehicle}`, unique);
+    };
+    await write(7, 3000, 6 * 3_600_000);
+    await write(8, 500, 6 * 3_600_000);
+    expect(await rollups.catchUp()).toBeGreaterThan(0);
+    await write(7, 400, 6 * 3_600_000); // late data for minutes already rolled
+    await rollups.roll(100); // partly rolled
+    await write(7, 300, 7 * 3_600_000); // not rolled at all
+    const aggs = ["AVG", "MIN", "MAX", "FIRST", "LAST"] as const;
+    const fields: AggregationRequest[] = aggs.flatMap((agg) => [
+      { key: `s${agg}`, signal: "speed", type: "float", agg },
+      { key: `t${agg}`, signal: "exteriorAirTemperature", type: "float", agg },
+    ]);
+    for (let i = 0; i < 12; i++) {
+      const fromMs = T0 + Math.floor(next() * 120) * 60_000;
+      const intervalMs = [60_000, 15 * 60_000, 3_600_000][i % 3]!;
+      const toMs = fromMs + Math.floor(next() * 6 * 3_600_000) + 1;
+      const q = { vehicleId: 7n, subject: `${PREFIX}7`, fromMs, toMs, intervalMs, fields };
+      const a = await withRollups.aggregate(q);
+      const b = await rawOnly.aggregate(q);
+      expect(a.length).toBe(b.length);
+      a.forEach((bucket, j) => {
+        expect(bucket.start).toBe(b[j]!.start);
+        for (const f of fields) {
+          const x = bucket.values[f.key] as number | null;
+          const y = b[j]!.values[f.key] as number | null;
+          if (x === null || y === null) expect(x).toBe(y);
+          else expect(x).toBeCloseTo(y, 9);
+        }
+      });
+    }
+    await database.close();
+  });
+
+  it("is used only for minute-aligned buckets", () => {
+    expect(SignalRollups.aligned(T0, 3_600_000)).toBe(true);
+    expect(SignalRollups.aligned(T0 + 1000, 3_600_000)).toBe(false);
+    expect(SignalRollups.aligned(T0, 90_000)).toBe(false);
+  });
+});
