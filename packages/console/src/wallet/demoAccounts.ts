@@ -1,0 +1,50 @@
+/**
+ * The built-in demo wallet: on a devnet the console derives the funded test accounts from the
+ * public mnemonic it is given (never stored, never sent anywhere) and signs locally with them.
+ * Which account plays which part follows `dimo devnet`'s demo data.
+ */
+import { type HDAccount, mnemonicToAccount } from "viem/accounts";
+
+export type ConsoleRole = "owner" | "developer" | "maker" | "network";
+
+/** Who each demo account is in the devnet's demo data (index = BIP-44 address index). */
+export const DEMO_ACCOUNT_ROLES: readonly { index: number; label: string; role: ConsoleRole }[] = [
+  { index: 0, label: "Deployer (admin)", role: "network" },
+  { index: 1, label: "Maker", role: "maker" },
+  { index: 2, label: "Alice (owner)", role: "owner" },
+  { index: 3, label: "Bob (owner)", role: "owner" },
+  { index: 4, label: "Developer", role: "developer" },
+  { index: 5, label: "Account 5", role: "owner" },
+  { index: 6, label: "Account 6", role: "owner" },
+  { index: 7, label: "Account 7", role: "owner" },
+  { index: 8, label: "Account 8", role: "owner" },
+  { index: 9, label: "Account 9", role: "owner" },
+];
+
+export interface DemoAccount {
+  index: number;
+  label: string;
+  role: ConsoleRole;
+  account: HDAccount;
+}
+
+export class InvalidDemoMnemonicError extends Error {
+  override name = "InvalidDemoMnemonicError";
+  constructor(words: number) {
+    super(
+      `The demo mnemonic has ${words} words; a BIP-39 phrase has 12, 15, 18, 21 or 24. Check config.json's demoMnemonic.`,
+    );
+  }
+}
+
+/** Derives the labelled demo accounts (m/44'/60'/0'/0/i) from the devnet's public mnemonic. */
+export function deriveDemoAccounts(mnemonic: string, count = DEMO_ACCOUNT_ROLES.length): DemoAccount[] {
+  const words = mnemonic.trim().split(/\s+/);
+  if (![12, 15, 18, 21, 24].includes(words.length)) throw new InvalidDemoMnemonicError(words.length);
+  if (!Number.isInteger(count) || count < 1 || count > DEMO_ACCOUNT_ROLES.length)
+    throw new RangeError(`count must be 1–${DEMO_ACCOUNT_ROLES.length}, got ${count}`);
+  return DEMO_ACCOUNT_ROLES.slice(0, count).map((r) => ({
+    ...r,
+    account: mnemonicToAccount(words.join(" "), { addressIndex: r.index }),
+  }));
+}
