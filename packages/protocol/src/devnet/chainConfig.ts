@@ -32,6 +32,13 @@ export interface DevnetChainOptions {
   initialTimestamp?: number;
   /** Block gas limit. Default 60,000,000 (room for large contract deployments). */
   blockGasLimit?: bigint;
+  /**
+   * Let several blocks share a second, as fast L2s do. Default false (each block one second after
+   * the last). A live network wants true: otherwise every automined block pushes the chain clock a
+   * second ahead of the wall clock, and after a burst of transactions devices' wall-clock
+   * timestamps fall before the pairings that admit them.
+   */
+  sameSecondBlocks?: boolean;
 }
 
 /** The settings with every default filled in. */
@@ -42,6 +49,7 @@ export interface DevnetChainConfig {
   balance: bigint;
   initialTimestamp: number;
   blockGasLimit: bigint;
+  sameSecondBlocks: boolean;
 }
 
 export const DEVNET_DEFAULTS = {
@@ -85,7 +93,8 @@ export function resolveChainConfig(options: DevnetChainOptions, now = Date.now()
   if (typeof blockGasLimit !== "bigint" || blockGasLimit < 1_000_000n || blockGasLimit > 2n ** 40n) {
     throw new InvalidDevnetOptionError("blockGasLimit", blockGasLimit, "a bigint from 1,000,000 to 2^40");
   }
-  return { chainId, hardfork, accountCount, balance, initialTimestamp, blockGasLimit };
+  const sameSecondBlocks = options.sameSecondBlocks ?? false;
+  return { chainId, hardfork, accountCount, balance, initialTimestamp, blockGasLimit, sameSecondBlocks };
 }
 
 /** Creates an EDR provider for the chain: automine on, contract size limit on, accounts unlocked. */
@@ -96,7 +105,7 @@ export async function createEdrProvider(
   const derived = deriveDevnetAccounts(mnemonic, config.accountCount);
   const hardfork = HARDFORKS[config.hardfork];
   const providerConfig: ProviderConfig = {
-    allowBlocksWithSameTimestamp: false,
+    allowBlocksWithSameTimestamp: config.sameSecondBlocks,
     allowUnlimitedContractSize: false,
     // A reverted transaction is mined and reported by its receipt, as on a real chain.
     bailOnCallFailure: true,

@@ -37,6 +37,8 @@ export interface JournalHeader {
     balance: string;
     initialTimestamp: number;
     blockGasLimit: string;
+    /** Absent in journals written before the option existed: false. */
+    sameSecondBlocks?: boolean;
   };
   genesisHash: Hex;
 }

@@ -44,7 +44,8 @@ export interface DevnetNetwork {
  * resumed from its journal it reads that record and checks the contracts are really there.
  */
 export async function startDevnetNetwork(options: StartDevnetOptions = {}): Promise<DevnetNetwork> {
-  const devnet = await startDevnet(options);
+  // A live network keeps its chain clock on the wall clock (devices stamp data with it).
+  const devnet = await startDevnet({ ...options, sameSecondBlocks: options.sameSecondBlocks ?? true });
   try {
     const chain = devnetChain(devnet);
     const transport = custom(devnet.provider, { retryCount: 0 });

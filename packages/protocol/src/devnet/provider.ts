@@ -154,6 +154,7 @@ function headerFor(
       balance: config.balance.toString(),
       initialTimestamp: config.initialTimestamp,
       blockGasLimit: config.blockGasLimit.toString(),
+      sameSecondBlocks: config.sameSecondBlocks,
     },
     genesisHash,
   };
@@ -173,6 +174,7 @@ function configFromHeader(
     balance: BigInt(chain.balance),
     initialTimestamp: chain.initialTimestamp,
     blockGasLimit: BigInt(chain.blockGasLimit),
+    sameSecondBlocks: chain.sameSecondBlocks ?? false,
   };
   for (const [field, value] of Object.entries(recorded)) {
     const given = options[field as keyof typeof recorded];

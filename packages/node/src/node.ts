@@ -1,0 +1,173 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ProtocolAddresses } from "@dimo-open/protocol";
+import pino, { type Logger } from "pino";
+import { createPublicClient, custom, defineChain, type EIP1193Provider, http, type PublicClient } from "viem";
+import { bearerToken, createFetchApi, fetchUnauthorizedError } from "./api/fetch/index.ts";
+import { createApiServer } from "./api/server.ts";
+import { verifyVehicleToken } from "./auth/tokens.ts";
+import { ChainIndexer } from "./chain/index.ts";
+import { type NodeConfigInput, parseNodeConfig } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { hardwareEventSources } from "./identity/hardwareSources.ts";
+import { createIngest, startIngestServer, startMqttBroker } from "./ingest/index.ts";
+import { RawArchive } from "./telemetry/index.ts";
+
+export interface StartNodeOptions {
+  /** The chain in-process (the devnet's EIP-1193 provider); default: JSON-RPC at `chain.rpcUrl`. */
+  provider?: { request(args: { method: string; params?: unknown }): Promise<unknown> };
+  logger?: Logger;
+}
+
+export interface RunningNode {
+  /** The API's base URL: sign-in, token exchange, identity and telemetry GraphQL, webhooks. */
+  apiUrl: string;
+  /** Device HTTPS ingest base URL, when on. */
+  ingestUrl: string | undefined;
+  /** Embedded MQTT broker URL, when on. */
+  mqttUrl: string | undefined;
+  indexer: ChainIndexer;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a node: its database, the chain indexer (identity, pairings, grants, bans), device
+ * ingest over HTTPS and MQTT, and the app-facing APIs, all on one DuckDB file in `dataDir`.
+ * Parts are started in dependency order and stopped in reverse; ingest accepts messages only once
+ * the index has caught up with the chain, so no paired device is refused as unknown at start.
+ */
+export async function startNode(
+  input: NodeConfigInput,
+  options: StartNodeOptions = {},
+): Promise<RunningNode> {
+  const config = parseNodeConfig(input);
+  const log = options.logger ?? pino({ level: config.logLevel, name: "dimo-node" });
+  mkdirSync(config.dataDir, { recursive: true });
+  const stack: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of stack.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.error({ err: error }, "error while stopping");
+      }
+    }
+  };
+  try {
+    const chain = defineChain({
+      id: config.chain.chainId,
+      name: `chain ${config.chain.chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [config.chain.rpcUrl] } },
+    });
+    const transport = options.provider
+      ? custom(options.provider as EIP1193Provider, { retryCount: 0 })
+      : http(config.chain.rpcUrl);
+    const publicClient = createPublicClient({
+      chain,
+      transport,
+      pollingInterval: 250,
+      cacheTime: 0,
+    }) as PublicClient;
+    const { deviceModels, ...addresses } = config.contracts;
+    const protocol: ProtocolAddresses = addresses;
+
+    const db = await openDatabase(join(config.dataDir, "node.duckdb"));
+    stack.push(() => db.close());
+
+    const indexer = await ChainIndexer.create({
+      client: publicClient,
+      addresses: protocol,
+      db,
+      sources: deviceModels ? hardwareEventSources({ deviceModels }) : [],
+      confirmations: config.chain.confirmations,
+      startBlock: BigInt(config.chain.startBlock),
+      pollIntervalMs: config.chain.pollIntervalMs,
+      logger: log.child({ part: "indexer" }),
+    });
+    await indexer.syncToHead();
+    indexer.start();
+    stack.push(() => indexer.stop());
+    log.info({ checkpoint: indexer.checkpoint?.blockNumber?.toString() }, "chain index caught up");
+
+    const ingest = createIngest({
+      db,
+      directory: indexer.identity,
+      chainId: config.chain.chainId,
+      vehiclesContract: protocol.vehicleId,
+      devicesContract: protocol.aftermarketDeviceId,
+      logger: log.child({ part: "ingest" }),
+    });
+    await ingest.start();
+    stack.push(() => ingest.stop());
+
+    let ingestUrl: string | undefined;
+    if (config.ingest.http) {
+      const server = await startIngestServer({
+        ingest,
+        host: config.ingest.http.host,
+        port: config.ingest.http.port,
+      });
+      stack.push(() => server.close());
+      ingestUrl = `http://${config.ingest.http.host}:${server.port}`;
+    }
+    let mqttUrl: string | undefined;
+    if (config.ingest.mqtt) {
+      const broker = await startMqttBroker({
+        ingest,
+        directory: indexer.identity,
+        chainId: config.chain.chainId,
+        host: config.ingest.mqtt.host,
+        port: config.ingest.mqtt.port,
+      });
+      stack.push(() => broker.close());
+      mqttUrl = `mqtt://${config.ingest.mqtt.host}:${broker.port}`;
+    }
+
+    const issuer = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;
+    const archive = await RawArchive.open(db);
+    // The Fetch API reads the raw archive with the same vehicle tokens as telemetry; its
+    // authorizer needs the API's key ring, which exists once the API is built: bound below.
+    let authorizeVehicle:
+      | ((request: Request) => Promise<{ vehicleTokenId: bigint; privileges: readonly number[] }>)
+      | undefined;
+    const fetchApi = createFetchApi({
+      archive,
+      chainId: config.chain.chainId,
+      vehiclesContract: protocol.vehicleId,
+      graphqlEndpoint: "/fetch/query",
+      authorize: (request) => {
+        if (!authorizeVehicle) throw fetchUnauthorizedError("the node is starting");
+        return authorizeVehicle(request);
+      },
+    });
+    const api = await createApiServer({
+      chain: { publicClient, addresses: protocol },
+      chainId: config.chain.chainId,
+      database: db,
+      issuer,
+      identity: indexer.identity,
+      credits: config.credits,
+      webhooks: { allowPrivateTargets: config.allowPrivateWebhookTargets },
+      mounts: { "/fetch": async (request: Request) => await fetchApi.fetch(request) },
+      logError: (error, context) => log.error({ err: error, ...context }, "api error"),
+    });
+    authorizeVehicle = async (request) => {
+      try {
+        const grant = await verifyVehicleToken(api.services.keys, api.services.issuer, bearerToken(request));
+        if (grant.vehicleContract !== protocol.vehicleId)
+          throw new Error("token is for another vehicle contract");
+        return { vehicleTokenId: grant.tokenId, privileges: grant.privileges };
+      } catch (error) {
+        throw fetchUnauthorizedError(`unauthorized: ${(error as Error).message}`);
+      }
+    };
+    const { url: apiUrl } = await api.listen(config.api.port, config.api.host);
+    stack.push(() => api.close());
+    log.info({ apiUrl, ingestUrl, mqttUrl }, "node started");
+    return { apiUrl, ingestUrl, mqttUrl, indexer, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
