@@ -1,0 +1,46 @@
+/**
+ * Device services of the node (docs/device-services.md): configuration per vehicle (templates,
+ * device settings, the repository of DBCs), OTA firmware releases with staged rollouts, and the
+ * device performance service that flags malfunctioning and disconnected devices.
+ */
+export {
+  type ConfigTemplate,
+  type ConfigTemplateInput,
+  DEFAULT_DEVICE_SETTINGS,
+  DeviceConfigService,
+  type DeviceConfigUrls,
+  type DocumentRef,
+  type PutResult,
+  type ResolvedConfig,
+  type StoredDocument,
+  type TemplateRule,
+} from "./config/config-service.ts";
+export {
+  CAN_PROTOCOLS,
+  type CanProtocol,
+  checkPidsDocument,
+  checkSettingsDocument,
+  type DeviceSettings,
+  type DocumentKind,
+  POWERTRAINS,
+  type Powertrain,
+} from "./config/documents.ts";
+export {
+  definitionIdOf,
+  FingerprintProtocols,
+  IdentityVehicleProfiles,
+  type VehicleProfile,
+  type VehicleProfiles,
+} from "./config/vehicle-profile.ts";
+export { bumpVersion, parseVersionedName, type VersionBump } from "./config/versions.ts";
+export {
+  DeviceServiceError,
+  DeviceServiceForbiddenError,
+  DeviceServiceNotFoundError,
+  FIRMWARE_REFUSALS,
+  type FirmwareRefusal,
+  FirmwareReleaseError,
+  InvalidDeviceConfigError,
+} from "./errors.ts";
+export { createDeviceServicesHandler, type DeviceServicesOptions } from "./handler.ts";
+export type { DeviceServicesHandler } from "./http.ts";
