@@ -20,7 +20,7 @@ import {
   USMALLINT,
   UTINYINT,
 } from "@duckdb/node-api";
-import { inTransaction, type NodeDatabase } from "../db/database.ts";
+import type { NodeDatabase } from "../db/database.ts";
 import { createTelemetrySchema } from "./schema.ts";
 import type { StoredEvent, WriteOutcome } from "./types.ts";
 
@@ -75,6 +75,22 @@ const CLEAR = ["stage_events", "stage_signals", "stage_strings", "stage_vehicle_
   (t) => `DELETE FROM ${t}`,
 );
 
+interface StageCounts {
+  events: number;
+  signals: number;
+  strings: number;
+  vehicleEvents: number;
+}
+
+/** DELETEs for the stage tables that hold rows. */
+function clearStatements(c: StageCounts): string[] {
+  const out = ["DELETE FROM stage_events"];
+  if (c.signals > 0) out.push("DELETE FROM stage_signals");
+  if (c.strings > 0) out.push("DELETE FROM stage_strings");
+  if (c.vehicleEvents > 0) out.push("DELETE FROM stage_vehicle_events");
+  return out;
+}
+
 export class TelemetryWriter {
   readonly #connection: DuckDBConnection;
   #busy = false;
@@ -102,58 +118,60 @@ export class TelemetryWriter {
   /**
    * Writes a batch in one transaction and says, per event, whether it was new. Resolves only
    * once DuckDB has committed (its WAL is written), so the caller may acknowledge then.
+   *
+   * Two round trips to DuckDB, whatever the batch size: staging (appenders on temporary tables,
+   * outside the transaction: they are not logged), then `BEGIN; INSERT OR IGNORE … RETURNING`,
+   * then one multi-statement query that moves the rows of the new events, clears the stage and
+   * commits. On a busy machine every round trip costs a scheduling delay, so their number, not
+   * the batch size, bounds how many commits a second the writer makes.
    */
   async write(events: readonly StoredEvent[]): Promise<WriteOutcome[]> {
     if (this.#busy) throw new Error("TelemetryWriter.write is not re-entrant: await the previous batch");
     this.#busy = true;
+    let open = false;
     try {
-      return await inTransaction(this.#connection, async () => {
-        const outcomes = await this.#writeInTransaction(events);
-        await this.#clearStage();
-        return outcomes;
-      });
+      const outcomes: WriteOutcome[] = new Array(events.length).fill("duplicate");
+      // The same event twice in one batch: stage it once.
+      const firstByKey = new Map<bigint, number>();
+      const staged: number[] = [];
+      for (let i = 0; i < events.length; i++) {
+        const key = events[i]!.key;
+        if (firstByKey.has(key)) continue;
+        firstByKey.set(key, i);
+        staged.push(i);
+      }
+      const counts = await this.#stage(events, staged);
+      open = true;
+      const inserted = await this.#connection.runAndReadAll(`BEGIN TRANSACTION; ${MOVE_EVENTS}`);
+      const insertedKeys = new Set<bigint>();
+      for (const [key] of inserted.getRows()) insertedKeys.add(key as bigint);
+      for (const key of insertedKeys) outcomes[firstByKey.get(key)!] = "inserted";
+      const statements: string[] = [];
+      if (insertedKeys.size < staged.length) {
+        const old = staged.filter((i) => !insertedKeys.has(events[i]!.key));
+        statements.push(`DELETE FROM stage_events WHERE idx IN (${old.join(",")})`);
+      }
+      if (insertedKeys.size > 0) {
+        if (counts.signals > 0) statements.push(MOVE_SIGNALS);
+        if (counts.strings > 0) statements.push(MOVE_STRINGS);
+        if (counts.vehicleEvents > 0) statements.push(MOVE_VEHICLE_EVENTS);
+      }
+      statements.push(...clearStatements(counts), "COMMIT");
+      await this.#connection.run(statements.join(";\n"));
+      open = false;
+      return outcomes;
     } catch (error) {
-      // The rollback brought the staged rows back: clear them before the next batch.
-      await this.#clearStage();
+      if (open) await this.#connection.run("ROLLBACK").catch(() => undefined);
+      // Whatever was staged (before or inside the rolled-back transaction) must not leak into the next batch.
+      await this.#connection.run(CLEAR.join(";\n"));
       throw error;
     } finally {
       this.#busy = false;
     }
   }
 
-  async #writeInTransaction(events: readonly StoredEvent[]): Promise<WriteOutcome[]> {
-    const outcomes: WriteOutcome[] = new Array(events.length).fill("duplicate");
-    // The same event twice in one batch: stage it once.
-    const firstByKey = new Map<bigint, number>();
-    const staged: number[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const key = events[i]!.key;
-      if (firstByKey.has(key)) continue;
-      firstByKey.set(key, i);
-      staged.push(i);
-    }
-    await this.#stage(events, staged);
-    const inserted = await this.#connection.runAndReadAll(MOVE_EVENTS);
-    const insertedKeys = new Set<bigint>();
-    for (const [key] of inserted.getRows()) insertedKeys.add(key as bigint);
-    for (const key of insertedKeys) outcomes[firstByKey.get(key)!] = "inserted";
-    if (insertedKeys.size < staged.length) {
-      const old = staged.filter((i) => !insertedKeys.has(events[i]!.key));
-      await this.#connection.run(`DELETE FROM stage_events WHERE idx IN (${old.join(",")})`);
-    }
-    if (insertedKeys.size > 0) {
-      await this.#connection.run(MOVE_SIGNALS);
-      await this.#connection.run(MOVE_STRINGS);
-      await this.#connection.run(MOVE_VEHICLE_EVENTS);
-    }
-    return outcomes;
-  }
-
-  async #clearStage(): Promise<void> {
-    for (const statement of CLEAR) await this.#connection.run(statement);
-  }
-
-  async #stage(events: readonly StoredEvent[], staged: readonly number[]): Promise<void> {
+  async #stage(events: readonly StoredEvent[], staged: readonly number[]): Promise<StageCounts> {
+    const counts: StageCounts = { events: staged.length, signals: 0, strings: 0, vehicleEvents: 0 };
     const c = this.#connection;
     const header = await c.createAppender("stage_events", "main", "temp");
     const strings = await c.createAppender("stage_strings", "main", "temp");
@@ -168,14 +186,19 @@ export class TelemetryWriter {
           const code = NAME_CODES.get(s.name);
           if (code === undefined) throw new Error(`signal ${s.name} is not in the catalogue`);
           if (typeof s.value === "string") {
+            counts.strings++;
             strings.appendInteger(idx);
             strings.appendDouble(s.timestamp);
             strings.appendUSmallInt(code);
             strings.appendVarchar(s.value);
             strings.endRow();
-          } else rows.add(idx, s.timestamp, code, s.value);
+          } else {
+            counts.signals++;
+            rows.add(idx, s.timestamp, code, s.value);
+          }
         }
         for (const v of e.vehicleEvents) {
+          counts.vehicleEvents++;
           vehicleEvents.appendInteger(idx);
           vehicleEvents.appendDouble(v.timestamp);
           vehicleEvents.appendVarchar(v.name);
@@ -193,6 +216,7 @@ export class TelemetryWriter {
       vehicleEvents.closeSync();
       signals.closeSync();
     }
+    return counts;
   }
 }
 
