@@ -51,9 +51,7 @@ export interface ApiServer {
 }
 
 /** Builds every app-facing route as a single fetch handler (no HTTP server). */
-export async function createApiHandler(
-  options: ApiServerOptions,
-): Promise<{
+export async function createApiHandler(options: ApiServerOptions): Promise<{
   handler: FetchHandler;
   services: ApiServices;
   webhooks: WebhookEngine;

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from "@duckdb/node-api";
 import type { NodeDatabase } from "../db/database.ts";
 
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -11,6 +11,8 @@ export type Row = Record<string, unknown>;
  */
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Prepared statements by SQL text: the API runs the same few statements over and over. */
+  private readonly prepared = new Map<string, DuckDBPreparedStatement>();
   private constructor(private readonly connection: DuckDBConnection) {}
 
   static async open(database: NodeDatabase): Promise<SerialConnection> {
@@ -29,11 +31,22 @@ export class SerialConnection {
     });
   }
 
-  /** Rows as plain JS objects (BIGINT → bigint, TIMESTAMP → Date is NOT applied: use epoch numbers). */
+  /** Rows as plain JS objects (BIGINT → bigint, TIMESTAMP → Date; select epoch numbers where that matters). */
   all(sql: string, params?: SqlParams): Promise<Row[]> {
     return this.enqueue(async () => {
-      const reader = await this.connection.runAndReadAll(sql, params);
-      return reader.getRowObjectsJS() as Row[];
+      if (!params) return (await this.connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
+      let statement = this.prepared.get(sql);
+      if (!statement) {
+        statement = await this.connection.prepare(sql);
+        if (this.prepared.size >= 200) {
+          const [oldest, old] = this.prepared.entries().next().value!;
+          this.prepared.delete(oldest);
+          old.destroySync();
+        }
+        this.prepared.set(sql, statement);
+      }
+      statement.bind(params);
+      return (await statement.runAndReadAll()).getRowObjectsJS() as Row[];
     });
   }
 

@@ -30,7 +30,7 @@ export interface TelemetryApiOptions {
 export interface TelemetryApi {
   handle(request: Request, context?: ServerContext): Promise<Response>;
   /** Rolls every row appended so far into the minute partials (the loop does this on its own). */
-  rollUp(): Promise<number>;
+  rollUp(p?: { compact?: boolean }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -62,14 +62,17 @@ export async function createTelemetryHandler(
   const reader = roller
     ? await SignalRollups.open(await SerialConnection.open(s.options.database), prefix)
     : undefined;
-  const store = new SignalStore(await SerialConnection.open(s.options.database), reader);
   let timer: NodeJS.Timeout | undefined;
   let rolling: Promise<number> = Promise.resolve(0);
   let closed = false;
-  const rollUp = () => {
-    rolling = rolling.then(() => roller?.catchUp() ?? 0);
+  const rollUp = (p: { compact?: boolean } = {}) => {
+    rolling = rolling.catch(() => 0).then(() => roller?.catchUp(p) ?? 0);
     return rolling;
   };
+  // Before a rollup-backed read: roll what arrived since the last roll (usually a second's worth).
+  const store = new SignalStore(await SerialConnection.open(s.options.database), reader, () =>
+    rollUp({ compact: false }),
+  );
   const loop = () => {
     timer = setTimeout(async () => {
       try {

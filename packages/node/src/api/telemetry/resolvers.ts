@@ -79,6 +79,7 @@ export function attachTelemetryResolvers(schema: GraphQLSchema): void {
       );
     }
     const requests: AggregationRequest[] = [];
+    const approximateKeys = new Set<string>();
     for (const f of fieldsOf(info, aggregations)) {
       const signal = findSignal(f.name);
       if (!signal || !canRead(f.name, ctx.grant.privileges)) continue; // the field's resolver reports it
@@ -94,6 +95,7 @@ export function attachTelemetryResolvers(schema: GraphQLSchema): void {
           );
         }
         requests.push({ key: f.key, signal: EXACT, type: "location", agg });
+        approximateKeys.add(f.key);
       } else {
         requests.push({
           key: f.key,
@@ -113,21 +115,29 @@ export function attachTelemetryResolvers(schema: GraphQLSchema): void {
       source: (args.filter as { source?: string } | undefined)?.source,
       fields: requests,
     });
+    const locations = requests.filter((r) => r.type === "location");
+    for (const b of buckets) {
+      for (const r of locations) {
+        const c = withHdop(b.values[r.key] as Coordinates | null);
+        b.values[r.key] = c && r.signal === EXACT && approximateKeys.has(r.key) ? approximate(c) : c;
+      }
+    }
     return buckets.map((b) => ({ timestamp: iso(b.start), values: b.values }));
   }) as GraphQLFieldResolver<unknown, TelemetryContext>;
 
   for (const s of SIGNALS) {
+    // Values arrive final from the \`signals\` resolver (one per requested, permitted field, null
+    // when the bucket has none); a missing key means the field was refused.
     aggregations.getFields()[s.name]!.resolve = (
       bucket: { values: Record<string, unknown> },
       _args,
       ctx: TelemetryContext,
       info,
     ) => {
-      requireSignal(s.name, ctx.grant.privileges);
       const value = bucket.values[info.path.key as string];
-      if (s.dataType !== "location") return value ?? null;
-      const c = withHdop(value as Coordinates | null);
-      return c && s.name === APPROXIMATE ? approximate(c) : c;
+      if (value !== undefined) return value;
+      requireSignal(s.name, ctx.grant.privileges);
+      return null;
     };
     collection.getFields()[s.name]!.resolve = (
       latest: { values: Map<string, LatestValue> },

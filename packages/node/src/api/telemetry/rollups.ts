@@ -19,18 +19,28 @@ export class SignalRollups {
     private readonly sql: SerialConnection,
     /** `did:erc721:<chain>:<vehicle registry>:`: the subjects rolled up, by vehicle token id. */
     readonly subjectPrefix: string,
+    private readonly unrolledWindowMs: number,
   ) {}
 
-  static async open(sql: SerialConnection, subjectPrefix: string): Promise<SignalRollups> {
+  /**
+   * `unrolledWindowMs`: how far back queries look among rows not rolled yet (default one day).
+   * DuckDB cannot skip row groups by row id, so the unrolled rows are found by time: a row that
+   * arrives late with an older timestamp shows in aggregates from the next roll (≤ 1 s) on.
+   */
+  static async open(
+    sql: SerialConnection,
+    subjectPrefix: string,
+    options: { unrolledWindowMs?: number } = {},
+  ): Promise<SignalRollups> {
     await sql.run(`CREATE TABLE IF NOT EXISTS signal_rollups (
       vehicle_id BIGINT NOT NULL, name VARCHAR NOT NULL, minute TIMESTAMP NOT NULL, n BIGINT NOT NULL,
       total DOUBLE NOT NULL, lo DOUBLE NOT NULL, hi DOUBLE NOT NULL,
       first_at TIMESTAMP NOT NULL, first_v DOUBLE NOT NULL, last_at TIMESTAMP NOT NULL, last_v DOUBLE NOT NULL)`);
     await sql.run(
-      "CREATE TABLE IF NOT EXISTS signal_rollup_state (id INTEGER PRIMARY KEY, next_rowid BIGINT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS signal_rollup_state (id INTEGER PRIMARY KEY, next_rowid BIGINT NOT NULL, sorted_rows BIGINT NOT NULL)",
     );
-    await sql.run("INSERT INTO signal_rollup_state VALUES (1, 0) ON CONFLICT DO NOTHING");
-    return new SignalRollups(sql, subjectPrefix);
+    await sql.run("INSERT INTO signal_rollup_state VALUES (1, 0, 0) ON CONFLICT DO NOTHING");
+    return new SignalRollups(sql, subjectPrefix, options.unrolledWindowMs ?? 86_400_000);
   }
 
   /** Rolls up to `maxRows` newly appended rows; returns how many rows it consumed. */
@@ -58,14 +68,41 @@ export class SignalRollups {
     });
   }
 
-  /** Rolls until caught up. */
-  async catchUp(): Promise<number> {
+  /** Rolls until caught up, then (unless told not to) compacts when the unsorted tail has grown. */
+  async catchUp(p: { compact?: boolean } = {}): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.roll();
       total += n;
-      if (n === 0) return total;
+      if (n === 0) break;
     }
+    if (total > 0 && p.compact !== false) await this.compactIfNeeded();
+    return total;
+  }
+
+  /**
+   * Rewrites the partials sorted by (vehicle, signal, minute) once the part appended since the last
+   * rewrite exceeds max(500,000 rows, 5 %): DuckDB's per-row-group min/max then skip every other
+   * vehicle, so a query reads its vehicle's partials plus the short unsorted tail.
+   */
+  async compactIfNeeded(p: { minTail?: number } = {}): Promise<boolean> {
+    const [state] = await this.sql.all(
+      "SELECT (SELECT count(*) FROM signal_rollups) AS total, sorted_rows FROM signal_rollup_state WHERE id = 1",
+    );
+    const total = Number(state!.total);
+    const tail = total - Number(state!.sorted_rows);
+    if (tail <= (p.minTail ?? Math.max(500_000, total * 0.05))) return false;
+    await this.sql.transaction(async (tx) => {
+      await tx.run(
+        "CREATE OR REPLACE TABLE signal_rollups_sorted AS SELECT * FROM signal_rollups ORDER BY vehicle_id, name, minute",
+      );
+      await tx.run("DROP TABLE signal_rollups");
+      await tx.run("ALTER TABLE signal_rollups_sorted RENAME TO signal_rollups");
+      await tx.run(
+        "UPDATE signal_rollup_state SET sorted_rows = (SELECT count(*) FROM signal_rollups) WHERE id = 1",
+      );
+    });
+    return true;
   }
 
   /** Whether a query over [from, …) with this interval can be answered from minute partials. */
@@ -84,8 +121,12 @@ export class SignalRollups {
     fromMs: number;
     toMs: number;
     intervalMs: number;
+    nowMs?: number;
+    /** Compute FIRST and LAST (the costly part); default true. */
+    firstLast?: boolean;
   }): Promise<Map<string, { avg: number; min: number; max: number; first: number; last: number }>> {
     const cut = Math.max(p.fromMs, Math.floor(p.toMs / MINUTE_MS) * MINUTE_MS);
+    const unrolledFrom = Math.max(p.fromMs, (p.nowMs ?? Date.now()) - this.unrolledWindowMs);
     const names = p.names.map(() => "?").join(", ");
     const bucket = (column: string) => `(epoch_ms(${column}) - ${p.fromMs}) // ${p.intervalMs}`;
     const raw = (where: string) =>
@@ -99,28 +140,34 @@ export class SignalRollups {
       cut,
       p.subject,
       ...p.names,
-      p.fromMs,
+      unrolledFrom,
       cut,
       p.subject,
       ...p.names,
       cut,
       p.toMs,
     ];
-    const rows = await this.sql.all(
-      `WITH parts AS (
+    // The watermark and both sources are read in one transaction (one snapshot), and the
+    // watermark goes into the SQL as a literal so DuckDB skips row groups below it.
+    const rows = await this.sql.transaction(async (tx) => {
+      const [state] = await tx.all("SELECT next_rowid FROM signal_rollup_state WHERE id = 1");
+      const watermark = Number(state!.next_rowid);
+      return tx.all(
+        `WITH parts AS (
          SELECT name, ${bucket("minute")} AS bucket, n, total, lo, hi, first_at, first_v, last_at, last_v
          FROM signal_rollups WHERE vehicle_id = ? AND name IN (${names})
            AND minute >= epoch_ms(?::BIGINT) AND minute < epoch_ms(?::BIGINT)
          UNION ALL
-         ${raw("rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1) AND timestamp >= epoch_ms(?::BIGINT) AND timestamp < epoch_ms(?::BIGINT)")}
+         ${raw(`rowid >= ${watermark} AND timestamp >= epoch_ms(?::BIGINT) AND timestamp < epoch_ms(?::BIGINT)`)}
          UNION ALL
          ${raw("timestamp >= epoch_ms(?::BIGINT) AND timestamp < epoch_ms(?::BIGINT)")}
        )
        SELECT bucket, name, sum(total) / sum(n) AS avg, min(lo) AS min, max(hi) AS max,
-              arg_min(first_v, first_at) AS first, arg_max(last_v, last_at) AS last
+              ${p.firstLast === false ? "NULL AS first, NULL AS last" : "arg_min(first_v, first_at) AS first, arg_max(last_v, last_at) AS last"}
        FROM parts GROUP BY bucket, name`,
-      params,
-    );
+        params,
+      );
+    });
     const out = new Map<string, { avg: number; min: number; max: number; first: number; last: number }>();
     for (const r of rows) {
       out.set(`${r.bucket}|${r.name}`, {

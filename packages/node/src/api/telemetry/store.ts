@@ -167,6 +167,8 @@ export class SignalStore {
   constructor(
     private readonly sql: SerialConnection,
     private readonly rollups?: SignalRollups,
+    /** Rolls what was appended since the last roll, so a query sees data written just before it. */
+    private readonly rollPending?: () => Promise<unknown>,
   ) {}
 
   /**
@@ -185,6 +187,7 @@ export class SignalStore {
     const buckets = new Map<number, Bucket>();
     for (const b of rest.length ? await this.aggregateRaw({ ...p, fields: rest }) : [])
       buckets.set(b.start, b);
+    await this.rollPending?.();
     const parts = await rollups.aggregate({
       vehicleId: p.vehicleId,
       subject: p.subject,
@@ -192,6 +195,7 @@ export class SignalStore {
       fromMs: p.fromMs,
       toMs: p.toMs,
       intervalMs: p.intervalMs,
+      firstLast: rolled.some((f) => f.agg === "FIRST" || f.agg === "LAST"),
     });
     for (const [key, values] of parts) {
       const [bucket, name] = key.split("|") as [string, string];
@@ -258,7 +262,7 @@ export class SignalStore {
 
   /**
    * The latest value of each named signal and when the vehicle last sent anything. Live vehicles'
-   * latest values are recent, so it looks in a widening window (1 h, 1 day, 30 days, all time)
+   * latest values are recent, so it looks in a widening window (5 min, 1 h, 1 day, 30 days, all time)
    * and stops at the first one that holds every requested signal: time zone maps skip the rest.
    */
   async latest(p: {
@@ -268,7 +272,7 @@ export class SignalStore {
     nowMs?: number;
   }): Promise<{ lastSeen: number | undefined; values: Map<string, LatestValue> }> {
     const now = p.nowMs ?? Date.now();
-    const windows = [3_600_000, 86_400_000, 30 * 86_400_000, undefined];
+    const windows = [300_000, 3_600_000, 86_400_000, 30 * 86_400_000, undefined];
     let result: { lastSeen: number | undefined; values: Map<string, LatestValue> } = {
       lastSeen: undefined,
       values: new Map(),
