@@ -42,5 +42,31 @@ export {
   FirmwareReleaseError,
   InvalidDeviceConfigError,
 } from "./errors.ts";
+export {
+  FIRMWARE_DOMAIN,
+  FIRMWARE_MANIFEST_TYPES,
+  FIRMWARE_ROLLOUT_TYPES,
+  type FirmwareManifest,
+  FirmwareManifestSchema,
+  type FirmwareRollout,
+  firmwareManifestDigest,
+  type SignedFirmwareManifest,
+  type SignedFirmwareRollout,
+  signFirmwareManifest,
+  signFirmwareRollout,
+  verifyFirmwareManifest,
+  verifyFirmwareRollout,
+} from "./firmware/manifest.ts";
+export {
+  FIRMWARE_SIGNERS_ATTRIBUTE,
+  type FirmwareOffer,
+  type FirmwareRelease,
+  FirmwareReleases,
+  type FirmwareReleasesOptions,
+  IdentityMakerKeys,
+  type MakerKeys,
+  type ReleaseStatus,
+  rolloutBucket,
+} from "./firmware/releases.ts";
 export { createDeviceServicesHandler, type DeviceServicesOptions } from "./handler.ts";
 export type { DeviceServicesHandler } from "./http.ts";
