@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig, type UserConfig } from "vite";
+import { defineConfig, type InlineConfig } from "vite";
 
 /** The console's directory (index.html lives here). */
 export const CONSOLE_ROOT = fileURLToPath(new URL(".", import.meta.url));
@@ -10,7 +10,7 @@ export const CONSOLE_ROOT = fileURLToPath(new URL(".", import.meta.url));
  * plugin is needed; the workspace packages (@dimo-open/*) are TypeScript sources that Vite
  * transforms like the console's own files.
  */
-export function consoleViteConfig(outDir = "dist"): UserConfig {
+export function consoleViteConfig(outDir = "dist"): InlineConfig {
   return {
     root: CONSOLE_ROOT,
     // Relative asset URLs: the console works wherever it is served (/, /console/, a file server).

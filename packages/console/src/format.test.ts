@@ -86,3 +86,13 @@ describe("names", () => {
     expect(humanize("token_exchange")).toBe("Token exchange");
   });
 });
+
+describe("units", () => {
+  it("writes VSS unit names as symbols", async () => {
+    const { displayUnit } = await import("./format.ts");
+    expect(displayUnit("percent")).toBe("%");
+    expect(displayUnit("celsius")).toBe("°C");
+    expect(displayUnit("km/h")).toBe("km/h");
+    expect(displayUnit(undefined)).toBeUndefined();
+  });
+});

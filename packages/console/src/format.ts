@@ -132,3 +132,18 @@ export function humanize(name: string): string {
     .toLowerCase();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
 }
+
+const UNIT_SYMBOLS: Record<string, string> = {
+  percent: "%",
+  celsius: "°C",
+  degrees: "°",
+  kilowatt: "kW",
+  "kilowatt-hours": "kWh",
+  kWh: "kWh",
+};
+
+/** VSS unit names as a person writes them: percent → %, celsius → °C; others unchanged. */
+export function displayUnit(unit: string | undefined): string | undefined {
+  if (!unit) return undefined;
+  return UNIT_SYMBOLS[unit] ?? unit;
+}

@@ -1,0 +1,53 @@
+import { type DependencyList, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { ErrorBox, Loading } from "./states.tsx";
+
+export interface AsyncState<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  /** Runs the load again (after a mutation, or from a "Retry" button). */
+  reload(): void;
+}
+
+/**
+ * Loads data for a view: re-runs when `deps` change, optionally every `refreshMs` (live views),
+ * and drops answers that arrive after a newer load started, so a slow answer never overwrites
+ * a newer one.
+ */
+export function useAsync<T>(
+  load: () => Promise<T>,
+  deps: DependencyList,
+  options: { refreshMs?: number } = {},
+): AsyncState<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  const seq = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `deps` are the caller's dependencies of `load`.
+  useEffect(() => {
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => mine === seq.current && setState({ data, loading: false }),
+      (error) => mine === seq.current && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+  }, [...deps, tick]);
+  useEffect(() => {
+    if (!options.refreshMs) return;
+    const timer = setInterval(() => setTick((t) => t + 1), options.refreshMs);
+    return () => clearInterval(timer);
+  }, [options.refreshMs]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Renders loading, error (with retry) or the data; keeps showing old data while a refresh runs. */
+export function Async<T>(props: {
+  state: AsyncState<T>;
+  children: (data: T) => ReactNode;
+  label?: string;
+}): ReactNode {
+  const { state } = props;
+  if (state.data !== undefined && !state.error) return props.children(state.data);
+  if (state.error) return <ErrorBox error={state.error} onRetry={state.reload} />;
+  return <Loading label={props.label} />;
+}
