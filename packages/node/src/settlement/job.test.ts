@@ -29,14 +29,17 @@ async function setup(credits: bigint) {
   });
   await f.increaseTime(10);
   const db = await openDatabase(":memory:");
-  cleanup.push(async () => {
-    await db.close();
-    await f.close();
-  });
   const sql = await SerialConnection.open(db);
   let clock = Number(await f.now()) * 1000;
   const ledger = await CreditLedger.open(sql, { initialCredits: 1_000, now: () => clock });
   const accessLog = await AccessLog.open(sql);
+  // Stop the ledger's and the log's flush timers before the database goes away.
+  cleanup.push(async () => {
+    await accessLog.close();
+    await ledger.close();
+    await db.close();
+    await f.close();
+  });
   const usage = await LedgerUsageSource.open(sql);
   const job = new SettlementJob({
     client: m.operator,
