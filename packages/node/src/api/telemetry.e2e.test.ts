@@ -291,6 +291,21 @@ describe("telemetry authorisation", () => {
   });
 });
 
+describe("telemetry token lifetime", () => {
+  it("answers 401 to an expired vehicle token signed by the node itself", async () => {
+    const claims = JSON.parse(Buffer.from(fullToken.split(".")[1]!, "base64url").toString());
+    const { iss, aud, sub, exp: _exp, iat: _iat, jti: _jti, ...rest } = claims;
+    const expired = await w.api.services.keys.sign(rest, {
+      issuer: iss,
+      audience: aud,
+      subject: sub,
+      expiresInSeconds: -5,
+    });
+    const { status } = await query(expired, SIGNALS(w.vehicleId));
+    expect(status).toBe(401);
+  });
+});
+
 describe("telemetry cost, metering and access log", () => {
   it("estimates the cost with X-Estimate-Cost without running or charging", async () => {
     const before = await balance();

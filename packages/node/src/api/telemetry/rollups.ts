@@ -122,11 +122,21 @@ export class SignalRollups {
     toMs: number;
     intervalMs: number;
     nowMs?: number;
-    /** Compute FIRST and LAST (the costly part); default true. */
-    firstLast?: boolean;
+    /** Signals whose FIRST / LAST are wanted (the costly part); default: all of `names`. */
+    first?: readonly string[];
+    last?: readonly string[];
   }): Promise<Map<string, { avg: number; min: number; max: number; first: number; last: number }>> {
     const cut = Math.max(p.fromMs, Math.floor(p.toMs / MINUTE_MS) * MINUTE_MS);
     const unrolledFrom = Math.max(p.fromMs, (p.nowMs ?? Date.now()) - this.unrolledWindowMs);
+    // Catalogue names only, so inlining them is safe; an aggregate restricted to the names that want it.
+    for (const n of p.names)
+      if (!/^[A-Za-z0-9]+$/.test(n)) throw new Error(`not a catalogue signal name: ${n}`);
+    const pick = (aggregate: string, wanted: readonly string[]) =>
+      wanted.length === 0
+        ? "NULL"
+        : wanted.length === p.names.length
+          ? aggregate
+          : `${aggregate} FILTER (WHERE name IN (${wanted.map((n) => `'${n}'`).join(", ")}))`;
     const names = p.names.map(() => "?").join(", ");
     const bucket = (column: string) => `(epoch_ms(${column}) - ${p.fromMs}) // ${p.intervalMs}`;
     const raw = (where: string) =>
@@ -163,7 +173,7 @@ export class SignalRollups {
          ${raw("timestamp >= epoch_ms(?::BIGINT) AND timestamp < epoch_ms(?::BIGINT)")}
        )
        SELECT bucket, name, sum(total) / sum(n) AS avg, min(lo) AS min, max(hi) AS max,
-              ${p.firstLast === false ? "NULL AS first, NULL AS last" : "arg_min(first_v, first_at) AS first, arg_max(last_v, last_at) AS last"}
+              ${pick("arg_min(first_v, first_at)", p.first ?? p.names)} AS first, ${pick("arg_max(last_v, last_at)", p.last ?? p.names)} AS last
        FROM parts GROUP BY bucket, name`,
         params,
       );

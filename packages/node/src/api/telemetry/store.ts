@@ -195,7 +195,8 @@ export class SignalStore {
       fromMs: p.fromMs,
       toMs: p.toMs,
       intervalMs: p.intervalMs,
-      firstLast: rolled.some((f) => f.agg === "FIRST" || f.agg === "LAST"),
+      first: [...new Set(rolled.filter((f) => f.agg === "FIRST").map((f) => f.signal))],
+      last: [...new Set(rolled.filter((f) => f.agg === "LAST").map((f) => f.signal))],
     });
     for (const [key, values] of parts) {
       const [bucket, name] = key.split("|") as [string, string];
