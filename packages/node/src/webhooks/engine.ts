@@ -130,8 +130,11 @@ export class WebhookEngine {
     for (const s of subscriptions) subjects.set(this.subjectOf(s.vehicleId), s.vehicleId);
     const names = [...new Set(subscriptions.map((s) => s.hook.metricName))];
     const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
-    const params = [from, untilMs, ...subjects.keys(), ...names];
+    // Triggers are about live data: a sample stamped more than a day before it arrived does not
+    // fire, which also lets DuckDB skip all but the recent row groups of the telemetry tables.
+    const params = [from, untilMs, from - 86_400_000, ...subjects.keys(), ...names];
     const where = `c.received_at > epoch_ms(?::BIGINT) AND c.received_at <= epoch_ms(?::BIGINT)
+      AND x.timestamp >= epoch_ms(?::BIGINT)
       AND x.subject IN (${inList(subjects.size)}) AND x.name IN (${inList(names.length)})`;
     const join = "JOIN cloud_events c ON c.subject = x.subject AND c.id = x.event_id AND c.source = x.source";
     const signals = await this.o.sql.all(
