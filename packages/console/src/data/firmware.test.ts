@@ -61,3 +61,56 @@ describe("firmware manifests", () => {
     expect(compareVersions("0.9.0", "1.0.0")).toBeLessThan(0);
   });
 });
+
+describe("rollout orders", () => {
+  it("hash as the documented EIP-712 type FirmwareRollout(…) in the DIMO Firmware domain", async () => {
+    const { encodeAbiParameters, hashTypedData, keccak256, toBytes, concat } = await import("viem");
+    const { rolloutTypedData } = await import("./firmware.ts");
+    const order = {
+      name: "dimo-agent",
+      version: "1.4.0",
+      hardware: "dimo-ref-1",
+      basisPoints: 2500,
+      halted: false,
+      issuedAt: 1_800_000_000,
+    };
+    const k = (s: string) => keccak256(toBytes(s));
+    const domain = keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
+        [k("EIP712Domain(string name,string version)"), k("DIMO Firmware"), k("1")],
+      ),
+    );
+    const struct = keccak256(
+      encodeAbiParameters(
+        ["bytes32", "bytes32", "bytes32", "bytes32", "uint16", "bool", "uint64"].map((type) => ({ type })),
+        [
+          k(
+            "FirmwareRollout(string name,string version,string hardware,uint16 basisPoints,bool halted,uint64 issuedAt)",
+          ),
+          k(order.name),
+          k(order.version),
+          k(order.hardware),
+          order.basisPoints,
+          order.halted,
+          BigInt(order.issuedAt),
+        ],
+      ),
+    );
+    expect(hashTypedData(rolloutTypedData(order))).toBe(keccak256(concat(["0x1901", domain, struct])));
+  });
+
+  it("refuses a share above 100 %", async () => {
+    const { rolloutTypedData } = await import("./firmware.ts");
+    expect(() =>
+      rolloutTypedData({
+        name: "a",
+        version: "1.0.0",
+        hardware: "b",
+        basisPoints: 10_001,
+        halted: false,
+        issuedAt: 1,
+      }),
+    ).toThrow(/0–10,000 basis points; got 10001/);
+  });
+});

@@ -81,3 +81,42 @@ export async function imageSha256(bytes: ArrayBuffer | Uint8Array): Promise<Hex>
   const digest = await globalThis.crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
   return toHex(new Uint8Array(digest));
 }
+
+/** A maker's signed order widening, narrowing or halting a release's rollout at a node. */
+export const FIRMWARE_ROLLOUT_TYPES = {
+  FirmwareRollout: [
+    { name: "name", type: "string" },
+    { name: "version", type: "string" },
+    { name: "hardware", type: "string" },
+    { name: "basisPoints", type: "uint16" },
+    { name: "halted", type: "bool" },
+    { name: "issuedAt", type: "uint64" },
+  ],
+} as const;
+
+export interface FirmwareRollout {
+  name: string;
+  version: string;
+  hardware: string;
+  /** Share of the maker's devices (of that hardware and group) offered the release: 0–10,000. */
+  basisPoints: number;
+  halted: boolean;
+  /** Unix seconds; each order must be newer than the last one the node applied. */
+  issuedAt: number;
+}
+
+/** The typed data a wallet signs for a rollout order; refuses shares outside 0–100 %. */
+export function rolloutTypedData(o: FirmwareRollout) {
+  if (!Number.isInteger(o.basisPoints) || o.basisPoints < 0 || o.basisPoints > 10_000)
+    throw new InvalidFirmwareManifestError(
+      `A rollout share must be 0–10,000 basis points; got ${o.basisPoints}.`,
+    );
+  if (!Number.isInteger(o.issuedAt) || o.issuedAt < 0)
+    throw new InvalidFirmwareManifestError(`issuedAt must be Unix seconds; got ${o.issuedAt}.`);
+  return {
+    domain: FIRMWARE_DOMAIN,
+    types: FIRMWARE_ROLLOUT_TYPES,
+    primaryType: "FirmwareRollout" as const,
+    message: { ...o, issuedAt: BigInt(o.issuedAt) },
+  };
+}

@@ -7,7 +7,10 @@ import { type HDAccount, mnemonicToAccount } from "viem/accounts";
 
 export type ConsoleRole = "owner" | "developer" | "maker" | "network";
 
-/** Who each demo account is in the devnet's demo data (index = BIP-44 address index). */
+/**
+ * Who each demo account is in the devnet's demo data (index = BIP-44 address index), as
+ * `dimo devnet` assigns them (packages/cli's stack roles).
+ */
 export const DEMO_ACCOUNT_ROLES: readonly { index: number; label: string; role: ConsoleRole }[] = [
   { index: 0, label: "Deployer (admin)", role: "network" },
   { index: 1, label: "Maker", role: "maker" },
@@ -15,10 +18,10 @@ export const DEMO_ACCOUNT_ROLES: readonly { index: number; label: string; role: 
   { index: 3, label: "Bob (owner)", role: "owner" },
   { index: 4, label: "Developer", role: "developer" },
   { index: 5, label: "Account 5", role: "owner" },
-  { index: 6, label: "Account 6", role: "owner" },
-  { index: 7, label: "Account 7", role: "owner" },
-  { index: 8, label: "Account 8", role: "owner" },
-  { index: 9, label: "Account 9", role: "owner" },
+  { index: 6, label: "[d]Integrations", role: "network" },
+  { index: 7, label: "[d]Council", role: "network" },
+  { index: 8, label: "Performance reporter", role: "network" },
+  { index: 9, label: "Foundation", role: "network" },
 ];
 
 export interface DemoAccount {

@@ -1,49 +1,170 @@
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { Hex } from "viem";
 import { useConsole } from "../../app/context.tsx";
-import { type FirmwareManifest, firmwareTypedData, imageSha256 } from "../../data/firmware.ts";
-import { formatNumber } from "../../format.ts";
-import { useAsync } from "../../ui/async.tsx";
+import {
+  type FirmwareManifest,
+  firmwareTypedData,
+  imageSha256,
+  rolloutTypedData,
+} from "../../data/firmware.ts";
+import { formatBps, formatDateTime, formatNumber } from "../../format.ts";
+import { type FirmwareRelease, FirmwareService } from "../../node/firmware.ts";
+import { Async, useAsync } from "../../ui/async.tsx";
 import { ActionStatus, Button, Field, Form, useAction } from "../../ui/form.tsx";
-import { Card, Grid, KeyValues, Page } from "../../ui/layout.tsx";
+import { Badge, Card, KeyValues, Page, Table } from "../../ui/layout.tsx";
 import { Empty } from "../../ui/states.tsx";
 import { useWallet } from "../../wallet/WalletProvider.tsx";
-import { NeedsWallet } from "../shared.tsx";
+import { WithManufacturer } from "./maker.tsx";
 
 export function MakerOta() {
-  const { node } = useConsole();
-  const info = useAsync(() => node.info(), [node]);
-  const firmwareService = info.data && "firmware" in (info.data as object);
   return (
     <Page
       title="OTA releases"
-      subtitle="Sign firmware releases with your maker key; devices install only images whose manifest your pinned key signed."
+      subtitle="Sign firmware releases with your maker key, publish them to the node and roll them out in stages; devices install only what your key signed."
     >
-      <NeedsWallet what="sign releases">
-        <Grid>
-          <SignRelease />
-          <Card title="Rollouts">
-            {firmwareService ? (
-              <p>This node distributes firmware; publish the signed manifest there.</p>
-            ) : (
-              <Empty title="This node does not distribute firmware">
-                Its discovery document (/v1/node) lists no firmware service, so rollouts cannot be tracked
-                here yet. Serve the signed manifest and image from your update server: each device checks the
-                signature, the rollout group, the hardware and the anti-rollback floor before installing into
-                its inactive slot, and rolls back if the new image fails its health check.
-              </Empty>
-            )}
-          </Card>
-        </Grid>
-      </NeedsWallet>
+      <WithManufacturer>{(m) => <OtaView manufacturerId={m.tokenId} />}</WithManufacturer>
     </Page>
   );
 }
 
-function SignRelease() {
+function useFirmware() {
+  const { node } = useConsole();
+  return useMemo(() => new FirmwareService(node.nodeUrl), [node]);
+}
+
+function OtaView(props: { manufacturerId: bigint }) {
+  const firmware = useFirmware();
+  const releases = useAsync(() => firmware.list(props.manufacturerId), [firmware, props.manufacturerId]);
+  return (
+    <>
+      <Card title="Releases" wide>
+        <Async state={releases} label="Reading your releases at this node…">
+          {(list) =>
+            list.length === 0 ? (
+              <Empty title="No releases">
+                Sign and publish one below; devices ask the node for updates and get it as you roll it out.
+              </Empty>
+            ) : (
+              <Table
+                rows={list}
+                rowKey={(r) => r.id}
+                columns={[
+                  {
+                    label: "Release",
+                    render: (r) => (
+                      <>
+                        <strong>
+                          {r.manifest.name} {r.manifest.version}
+                        </strong>
+                        <br />
+                        <span className="small muted">
+                          {r.manifest.hardware} · group {r.manifest.rolloutGroup} · floor{" "}
+                          {r.manifest.minimumVersion}
+                        </span>
+                      </>
+                    ),
+                  },
+                  {
+                    label: "Image",
+                    render: (r) =>
+                      r.status === "ready" ? (
+                        <Badge tone="good">uploaded</Badge>
+                      ) : (
+                        <Badge tone="warn">awaiting image</Badge>
+                      ),
+                  },
+                  {
+                    label: "Rollout",
+                    render: (r) =>
+                      r.halted ? (
+                        <Badge tone="bad">halted</Badge>
+                      ) : r.basisPoints === 0 ? (
+                        <Badge>not started</Badge>
+                      ) : (
+                        <Badge tone="info">{formatBps(r.basisPoints)} of devices</Badge>
+                      ),
+                  },
+                  { label: "Published", render: (r) => formatDateTime(new Date(r.createdAt)) },
+                  {
+                    label: "",
+                    align: "right",
+                    render: (r) => <RolloutControl release={r} onChange={releases.reload} />,
+                  },
+                ]}
+              />
+            )
+          }
+        </Async>
+      </Card>
+      <PublishRelease manufacturerId={props.manufacturerId} onPublished={releases.reload} />
+    </>
+  );
+}
+
+const STAGES = [100, 1000, 5000, 10_000];
+
+function RolloutControl(props: { release: FirmwareRelease; onChange: () => void }) {
+  const firmware = useFirmware();
   const { walletClient } = useWallet();
   const action = useAction();
-  const [image, setImage] = useState<{ name: string; sha256: Hex; size: number }>();
+  const r = props.release;
+  const order = (basisPoints: number, halted: boolean) =>
+    action
+      .run(halted ? "Halting the rollout" : `Rolling out to ${formatBps(basisPoints)}`, async () => {
+        const o = {
+          name: r.manifest.name,
+          version: r.manifest.version,
+          hardware: r.manifest.hardware,
+          basisPoints,
+          halted,
+          issuedAt: Math.floor(Date.now() / 1000),
+        };
+        const signature = await walletClient!.signTypedData({
+          account: walletClient!.account,
+          ...rolloutTypedData(o),
+        });
+        return firmware.rollout(r.id, { order: o, signature });
+      })
+      .then((x) => x && props.onChange());
+  const next = STAGES.find((s) => s > r.basisPoints);
+  return (
+    <div>
+      <div className="button-row">
+        {r.status === "ready" && next !== undefined && !r.halted && (
+          <Button disabled={!walletClient || action.pending} onClick={() => order(next, false)}>
+            Widen to {formatBps(next)}
+          </Button>
+        )}
+        {r.halted ? (
+          <Button
+            kind="secondary"
+            disabled={!walletClient || action.pending || r.status !== "ready"}
+            onClick={() => order(r.basisPoints || STAGES[0]!, false)}
+          >
+            Resume
+          </Button>
+        ) : (
+          r.basisPoints > 0 && (
+            <Button
+              kind="danger"
+              disabled={!walletClient || action.pending}
+              onClick={() => order(r.basisPoints, true)}
+            >
+              Halt
+            </Button>
+          )
+        )}
+      </div>
+      <ActionStatus state={action.state} />
+    </div>
+  );
+}
+
+function PublishRelease(props: { manufacturerId: bigint; onPublished: () => void }) {
+  const firmware = useFirmware();
+  const { walletClient } = useWallet();
+  const action = useAction();
+  const [image, setImage] = useState<{ file: File; sha256: Hex }>();
   const [m, setM] = useState({
     name: "dimo-agent",
     version: "1.0.0",
@@ -51,36 +172,48 @@ function SignRelease() {
     rolloutGroup: "stable",
     hardware: "",
   });
-  const [signed, setSigned] = useState<string>();
   const set = (k: keyof typeof m) => (e: { target: { value: string } }) =>
     setM((x) => ({ ...x, [k]: e.target.value }));
   return (
-    <Card title="Sign a release">
+    <Card title="Sign and publish a release">
       <Form
         onSubmit={() =>
-          action.run("Signing the manifest", async () => {
-            if (!image) throw new Error("Choose the firmware image first.");
-            const manifest: FirmwareManifest = { ...m, imageSha256: image.sha256, imageSize: image.size };
-            const signature = await walletClient!.signTypedData({
-              account: walletClient!.account,
-              ...firmwareTypedData(manifest),
-            });
-            setSigned(JSON.stringify({ manifest, signature }, null, 2));
-          })
+          action
+            .run(
+              "Signing and publishing",
+              async () => {
+                if (!image) throw new Error("Choose the firmware image first.");
+                const manifest: FirmwareManifest = {
+                  ...m,
+                  imageSha256: image.sha256,
+                  imageSize: image.file.size,
+                };
+                const signature = await walletClient!.signTypedData({
+                  account: walletClient!.account,
+                  ...firmwareTypedData(manifest),
+                });
+                const release = await firmware.publish({
+                  manufacturerId: props.manufacturerId,
+                  manifest,
+                  signature,
+                });
+                return firmware.uploadImage(release.id, image.file);
+              },
+              (r) =>
+                `Published ${r.manifest.name} ${r.manifest.version}; image ${r.status === "ready" ? "uploaded" : "pending"}. Roll it out from the list.`,
+            )
+            .then((r) => r && props.onPublished())
         }
       >
-        <Field label="Firmware image" hint="Hashed here (SHA-256); the file is not uploaded anywhere.">
+        <Field
+          label="Firmware image"
+          hint="Hashed here (SHA-256) and uploaded to the node after the manifest."
+        >
           <input
             type="file"
             onChange={async (e) => {
               const file = e.target.files?.[0];
-              setSigned(undefined);
-              if (!file) return setImage(undefined);
-              setImage({
-                name: file.name,
-                sha256: await imageSha256(await file.arrayBuffer()),
-                size: file.size,
-              });
+              setImage(file ? { file, sha256: await imageSha256(await file.arrayBuffer()) } : undefined);
             }}
           />
         </Field>
@@ -93,7 +226,7 @@ function SignRelease() {
                   {image.sha256}
                 </span>,
               ],
-              ["Size", `${formatNumber(image.size)} bytes`],
+              ["Size", `${formatNumber(image.file.size)} bytes`],
             ]}
           />
         )}
@@ -128,22 +261,10 @@ function SignRelease() {
           </Field>
         </div>
         <Button submit disabled={!walletClient || action.pending}>
-          Sign release
+          Sign and publish
         </Button>
       </Form>
       <ActionStatus state={action.state} />
-      {signed && (
-        <>
-          <pre className="code result">{signed}</pre>
-          <a
-            className="button secondary"
-            download={`${m.name}-${m.version}.manifest.json`}
-            href={`data:application/json,${encodeURIComponent(signed)}`}
-          >
-            Download signed manifest
-          </a>
-        </>
-      )}
     </Card>
   );
 }
