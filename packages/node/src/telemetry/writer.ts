@@ -34,20 +34,36 @@ const SIGNAL_CHUNK_TYPES: DuckDBType[] = [INTEGER, DOUBLE, USMALLINT, UTINYINT, 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
 
-const STAGING = [
-  `CREATE TEMP TABLE IF NOT EXISTS stage_events (
-    idx INTEGER, event_key UHUGEINT, subject VARCHAR, time_ms DOUBLE, type VARCHAR, source VARCHAR,
+/** The staging tables (temporary: in memory, not logged), by name. */
+const STAGE_TABLES: Record<string, string> = {
+  stage_events: `idx INTEGER, event_key UHUGEINT, subject VARCHAR, time_ms DOUBLE, type VARCHAR, source VARCHAR,
     id VARCHAR, producer VARCHAR, specversion VARCHAR, dataversion VARCHAR, signer VARCHAR,
     signature_scheme VARCHAR, sequence BIGINT, received_ms DOUBLE, transport VARCHAR,
-    header VARCHAR, data VARCHAR)`,
-  `CREATE TEMP TABLE IF NOT EXISTS stage_signals (
-    event_idx INTEGER, ts DOUBLE, name_code USMALLINT, kind UTINYINT, a DOUBLE, b DOUBLE, c DOUBLE)`,
-  `CREATE TEMP TABLE IF NOT EXISTS stage_strings (
-    event_idx INTEGER, ts DOUBLE, name_code USMALLINT, value VARCHAR)`,
-  `CREATE TEMP TABLE IF NOT EXISTS stage_vehicle_events (
-    event_idx INTEGER, ts DOUBLE, name VARCHAR, duration_ns BIGINT, metadata VARCHAR)`,
+    header VARCHAR, data VARCHAR`,
+  stage_signals:
+    "event_idx INTEGER, ts DOUBLE, name_code USMALLINT, kind UTINYINT, a DOUBLE, b DOUBLE, c DOUBLE",
+  stage_strings: "event_idx INTEGER, ts DOUBLE, name_code USMALLINT, value VARCHAR",
+  stage_vehicle_events: "event_idx INTEGER, ts DOUBLE, name VARCHAR, duration_ns BIGINT, metadata VARCHAR",
+};
+
+const STAGING = [
+  ...Object.entries(STAGE_TABLES).map(
+    ([name, columns]) => `CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns})`,
+  ),
   "CREATE TEMP TABLE IF NOT EXISTS signal_names (code USMALLINT PRIMARY KEY, name VARCHAR)",
 ];
+
+/**
+ * DuckDB keeps the storage of deleted rows of an in-memory table; the stage tables are dropped and
+ * created afresh after this many staged events, so that they do not grow without bound.
+ */
+const STAGE_RESET_EVENTS = 10_000;
+
+/** Drops and recreates the stage tables (frees the memory that deleted rows keep). */
+const RESET_STAGE = Object.entries(STAGE_TABLES).flatMap(([name, columns]) => [
+  `DROP TABLE ${name}`,
+  `CREATE TEMP TABLE ${name} (${columns})`,
+]);
 
 const MOVE_EVENTS = `INSERT OR IGNORE INTO cloud_events
   SELECT event_key, subject, epoch_ms(time_ms::BIGINT), type, source, id, producer, specversion,
@@ -94,6 +110,7 @@ function clearStatements(c: StageCounts): string[] {
 export class TelemetryWriter {
   readonly #connection: DuckDBConnection;
   #busy = false;
+  #stagedSinceReset = 0;
 
   private constructor(connection: DuckDBConnection) {
     this.#connection = connection;
@@ -156,7 +173,12 @@ export class TelemetryWriter {
         if (counts.strings > 0) statements.push(MOVE_STRINGS);
         if (counts.vehicleEvents > 0) statements.push(MOVE_VEHICLE_EVENTS);
       }
-      statements.push(...clearStatements(counts), "COMMIT");
+      this.#stagedSinceReset += staged.length;
+      if (this.#stagedSinceReset >= STAGE_RESET_EVENTS) {
+        statements.push(...RESET_STAGE);
+        this.#stagedSinceReset = 0;
+      } else statements.push(...clearStatements(counts));
+      statements.push("COMMIT");
       await this.#connection.run(statements.join(";\n"));
       open = false;
       return outcomes;
