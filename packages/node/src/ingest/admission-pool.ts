@@ -38,6 +38,8 @@ interface Slot {
   worker: Worker;
   pending: number;
   outbox: AdmissionTask[];
+  /** Ids sent to this worker and not answered yet: failed if the worker dies. */
+  sent: Set<number>;
 }
 
 export class AdmissionPool {
@@ -48,23 +50,42 @@ export class AdmissionPool {
   >();
   #nextId = 0;
   #flushScheduled = false;
+  #closing = false;
+  readonly #policy: AdmissionWorkerPolicy;
 
   constructor(size: number, policy: AdmissionWorkerPolicy) {
+    this.#policy = policy;
+    this.#slots = Array.from({ length: size }, () => {
+      const slot = { pending: 0, outbox: [], sent: new Set<number>() } as unknown as Slot;
+      this.#spawn(slot);
+      return slot;
+    });
+  }
+
+  /** Starts the slot's worker; a worker that dies fails its open tasks and is replaced. */
+  #spawn(slot: Slot): void {
     const url = new URL("./admission-worker.ts", import.meta.url).href;
     // The worker runs TypeScript through tsx, as the node itself does: register tsx's loader in
     // the new thread, then load the worker module.
     const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`;
-    this.#slots = Array.from({ length: size }, () => {
-      const worker = new Worker(bootstrap, { eval: true, workerData: policy });
-      const slot: Slot = { worker, pending: 0, outbox: [] };
-      worker.on("message", (results: AdmissionWorkerResult[]) => {
-        slot.pending -= results.length;
-        for (const r of results) this.#settle(r);
-      });
-      worker.on("error", (error) => this.#failAll(error));
-      worker.unref();
-      return slot;
+    const worker = new Worker(bootstrap, { eval: true, workerData: this.#policy });
+    slot.worker = worker;
+    worker.on("message", (results: AdmissionWorkerResult[]) => {
+      slot.pending -= results.length;
+      for (const r of results) {
+        slot.sent.delete(r.id);
+        this.#settle(r);
+      }
     });
+    worker.once("exit", (code) => {
+      const failure = new Error(`admission worker exited (code ${code})`);
+      for (const id of slot.sent) this.#settle({ id, failure: failure.message });
+      slot.sent.clear();
+      slot.pending = slot.outbox.length;
+      if (!this.#closing) this.#spawn(slot);
+    });
+    worker.on("error", () => {}); // "exit" follows and handles it
+    worker.unref();
   }
 
   get size(): number {
@@ -86,7 +107,16 @@ export class AdmissionPool {
     return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
   }
 
+  /**
+   * Terminates every worker; each is replaced at once. Tasks they held fail (their messages are
+   * not acknowledged and will be sent again); later tasks go to the new workers.
+   */
+  async recycle(): Promise<void> {
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+
   async close(): Promise<void> {
+    this.#closing = true;
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
     this.#failAll(new Error("the admission pool is closed"));
   }
@@ -97,6 +127,7 @@ export class AdmissionPool {
       if (slot.outbox.length === 0) continue;
       const tasks = slot.outbox;
       slot.outbox = [];
+      for (const t of tasks) slot.sent.add(t.id);
       slot.worker.postMessage(
         tasks,
         tasks.map((t) => t.bytes.buffer as ArrayBuffer),
