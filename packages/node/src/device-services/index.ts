@@ -70,3 +70,23 @@ export {
 } from "./firmware/releases.ts";
 export { createDeviceServicesHandler, type DeviceServicesOptions } from "./handler.ts";
 export type { DeviceServicesHandler } from "./http.ts";
+export { ChainDeviceCatalog, type DeviceCatalog } from "./performance/catalog.ts";
+export { DecayedCounter } from "./performance/decayed.ts";
+export { type EvidenceDocument, PerformanceEvidence } from "./performance/evidence.ts";
+export {
+  DEFAULT_THRESHOLDS,
+  type DeviceDescription,
+  type DeviceHealth,
+  type DeviceObservation,
+  type DeviceProblem,
+  type DeviceStatus,
+  type GroupPerformance,
+  type PerformanceThresholds,
+  type ProblemKind,
+  REJECTION_CLASSES,
+  type RejectionClass,
+} from "./performance/model.ts";
+export { AUTHENTICATED_TRANSPORTS, observeIngest } from "./performance/observe-ingest.ts";
+export { aggregate, DevicePerformance, type DevicePerformanceOptions } from "./performance/performance.ts";
+export { type Authenticate, apiTokenAuthenticator } from "./performance/routes.ts";
+export { TelemetryFeed, type TelemetryFeedOptions } from "./performance/telemetry-feed.ts";
