@@ -157,6 +157,12 @@ describe("token exchange", () => {
     );
   });
 
+  it("answers an exchange for a vehicle that does not exist with 404", async () => {
+    const r = await exchange(w, developer, [1], 424242n);
+    expect(r.status).toBe(404);
+    expect(((await r.json()) as { message: string }).message).toContain("424242");
+  });
+
   it("answers an unknown privilege id with 400", async () => {
     const r = await exchange(w, developer, [9]);
     expect(r.status).toBe(400);

@@ -10,6 +10,7 @@ import {
   privilegeFromName,
   privilegeTokenName,
   UnknownPrivilegeError,
+  vehicleIdAbi,
 } from "@dimo-open/protocol";
 import { type Address, getAddress, isAddress } from "viem";
 import { ApiError, badRequest, forbidden } from "../api/errors.ts";
@@ -138,14 +139,23 @@ export async function exchangeVehicleToken(
   }
   const asset = o.chain.addresses.vehicleId;
   const grantee = developer.address;
-  const [held, grant, block] = await Promise.all([
-    getGrantedPrivileges(o.chain, { asset, tokenId: request.tokenId, grantee, wanted: request.privileges }),
-    getGrant(o.chain, { asset, tokenId: request.tokenId, grantee }),
-    o.chain.publicClient.getBlock(),
-  ]);
+  let held: number[];
+  let grant: Awaited<ReturnType<typeof getGrant>>;
+  let block: { timestamp: bigint };
+  try {
+    [held, grant, block] = await Promise.all([
+      getGrantedPrivileges(o.chain, { asset, tokenId: request.tokenId, grantee, wanted: request.privileges }),
+      getGrant(o.chain, { asset, tokenId: request.tokenId, grantee }),
+      o.chain.publicClient.getBlock(),
+    ]);
+  } catch (error) {
+    await requireVehicle(o, request.tokenId);
+    throw error;
+  }
   const missing = request.privileges.filter((p) => !held.includes(p));
   const did = erc721Did(o.chainId, asset, request.tokenId);
   if (missing.length > 0) {
+    await requireVehicle(o, request.tokenId);
     throw forbidden(
       "missing_privileges",
       `Address ${grantee} lacks permissions [${missing.map(privilegeTokenName).join(" ")}] for asset ${did}`,
@@ -180,4 +190,17 @@ export async function exchangeVehicleToken(
     privileges: request.privileges,
     expiresAt: Math.floor(Date.now() / 1000) + lifetime,
   };
+}
+
+/** A token that does not exist holds no grant (or makes reads revert): answer 404, not 403 or 500. */
+async function requireVehicle(o: ExchangeOptions, tokenId: bigint): Promise<void> {
+  const exists = await o.chain.publicClient
+    .readContract({
+      address: o.chain.addresses.vehicleId,
+      abi: vehicleIdAbi,
+      functionName: "exists",
+      args: [tokenId],
+    })
+    .catch(() => true);
+  if (!exists) throw new ApiError(404, "NOT_FOUND", `No vehicle with token id ${tokenId}.`);
 }

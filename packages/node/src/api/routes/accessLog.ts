@@ -42,6 +42,9 @@ export function accessLogRoute(s: ApiServices) {
     }
     const url = new URL(request.url);
     const before = url.searchParams.get("before");
+    if (before && Number.isNaN(Date.parse(before))) {
+      throw badRequest("invalid_time", `\`before\` ${JSON.stringify(before)} is not an ISO 8601 time.`);
+    }
     const limit = Number(url.searchParams.get("limit") ?? "100");
     const entries = await s.accessLog.list(tokenId, {
       ...(before ? { beforeMs: Date.parse(before) } : {}),
