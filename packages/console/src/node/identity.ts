@@ -56,7 +56,7 @@ export async function ownedVehicles(client: DimoClient, owner: Address): Promise
   const data = await identityQuery<{ vehicles: { nodes: OwnedVehicle[] } }>(client, VEHICLES_QUERY, {
     owner,
   });
-  return data.vehicles.nodes;
+  return [...data.vehicles.nodes].sort((a, b) => a.tokenId - b.tokenId);
 }
 
 export interface OwnedDevice {
@@ -88,7 +88,7 @@ export async function ownedDevices(client: DimoClient, owner: Address): Promise<
   const data = await identityQuery<{ aftermarketDevices: { nodes: OwnedDevice[] } }>(client, DEVICES_QUERY, {
     owner,
   });
-  return data.aftermarketDevices.nodes;
+  return [...data.aftermarketDevices.nodes].sort((a, b) => a.tokenId - b.tokenId);
 }
 
 /** "2021 Toyota Prius", or the token when the definition is empty. */

@@ -11,6 +11,7 @@ import type { ReactNode } from "react";
 import type { Address } from "viem";
 import { consoleOrigin, useConsole, useMessageSigner, useWriter } from "../app/context.tsx";
 import { type Network, scanEvents } from "../chain/network.ts";
+import { useAsync } from "../ui/async.tsx";
 import { AddressText } from "../ui/layout.tsx";
 import { Empty } from "../ui/states.tsx";
 import { useWallet } from "../wallet/WalletProvider.tsx";
@@ -105,3 +106,42 @@ export function useLicenseSignIn(): ((license: OwnedLicense) => Promise<DimoClie
 
 /** 7 → "#7"; identity numbers read as such. */
 export const id = (n: bigint | number) => `#${n.toString()}`;
+
+const aliases = new Map<string, Promise<{ tokenId: bigint; alias: string } | undefined>>();
+
+/** The developer licence behind a client id (cached per page load), or undefined for a plain account. */
+export function licenseOfClient(net: Network, clientId: Address) {
+  const key = `${net.config.chainId}:${clientId.toLowerCase()}`;
+  let found = aliases.get(key);
+  if (!found) {
+    const c = { address: net.config.addresses.devLicense, abi: devLicenseAbi } as const;
+    found = (async () => {
+      const tokenId = await net.publicClient.readContract({
+        ...c,
+        functionName: "tokenIdOfClient",
+        args: [clientId],
+      });
+      if (tokenId === 0n) return undefined;
+      return {
+        tokenId,
+        alias: await net.publicClient.readContract({ ...c, functionName: "aliasOf", args: [tokenId] }),
+      };
+    })();
+    found.catch(() => aliases.delete(key));
+    aliases.set(key, found);
+  }
+  return found;
+}
+
+/** A grantee: the app's licence alias and number when it is a licence, else the account. */
+export function Grantee(props: { address: Address }) {
+  const { network } = useConsole();
+  const license = useAsync(() => licenseOfClient(network, props.address), [network, props.address]);
+  if (!license.data) return <Account address={props.address} />;
+  return (
+    <span title={props.address}>
+      <strong>{license.data.alias || "unnamed app"}</strong>{" "}
+      <span className="muted small">licence #{license.data.tokenId.toString()}</span>
+    </span>
+  );
+}

@@ -27,7 +27,7 @@ export function LineChart(props: {
 }) {
   const width = 640;
   const height = props.height ?? 220;
-  const area: PlotArea = { left: 48, top: 12, width: width - 64, height: height - 40 };
+  const area: PlotArea = { left: 48, top: 24, width: width - 64, height: height - 52 };
   const scale = scalesFor(props.series, area, props.zero);
   const [x0, x1] = scale.xDomain;
   const span = x1 - x0;
@@ -54,12 +54,18 @@ export function LineChart(props: {
         ))}
         {span > 0 &&
           xTicks.map((t) => (
-            <text key={t} className="tick" x={scale.x(t)} y={height - 8} textAnchor="middle">
+            <text
+              key={t}
+              className="tick"
+              x={scale.x(t)}
+              y={height - 8}
+              textAnchor={t === x0 ? "start" : t === x1 ? "end" : "middle"}
+            >
               {xLabel(t, span)}
             </text>
           ))}
         {props.unit && (
-          <text className="tick unit" x={4} y={10}>
+          <text className="tick unit" x={area.left - 6} y={12} textAnchor="end">
             {props.unit}
           </text>
         )}
@@ -108,7 +114,7 @@ export function BarChart(props: {
 }) {
   const width = 640;
   const height = props.height ?? 220;
-  const area: PlotArea = { left: 48, top: 12, width: width - 64, height: height - 40 };
+  const area: PlotArea = { left: 48, top: 24, width: width - 64, height: height - 52 };
   const points = props.series.map((s) => ({ name: s.name, points: s.values.map((y, x) => ({ x, y })) }));
   const scale = scalesFor(points, area, true);
   const n = Math.max(1, props.labels.length);
@@ -165,7 +171,7 @@ export function BarChart(props: {
           }),
         )}
         {props.unit && (
-          <text className="tick unit" x={4} y={10}>
+          <text className="tick unit" x={area.left - 6} y={12} textAnchor="end">
             {props.unit}
           </text>
         )}

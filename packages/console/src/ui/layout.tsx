@@ -39,6 +39,11 @@ export function Grid(props: { children: ReactNode }) {
   return <div className="grid">{props.children}</div>;
 }
 
+/** A narrow column beside a wide one (a form beside its table). */
+export function Split(props: { children: ReactNode }) {
+  return <div className="split">{props.children}</div>;
+}
+
 export function Stats(props: { children: ReactNode }) {
   return <div className="stats">{props.children}</div>;
 }

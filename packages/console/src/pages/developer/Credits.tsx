@@ -2,6 +2,7 @@ import { buyCredits, creditBalance, quoteCredits } from "@dimo-open/protocol";
 import { useState } from "react";
 import { useConsole, useWriter } from "../../app/context.tsx";
 import { paymentsOf } from "../../chain/network.ts";
+import { priceLines } from "../../data/prices.ts";
 import { creditsInUsd, formatCredits, formatDimo, humanize } from "../../format.ts";
 import { Async, useAsync } from "../../ui/async.tsx";
 import { BarChart } from "../../ui/charts.tsx";
@@ -109,15 +110,11 @@ function CreditsView(props: { session: DeveloperSession }) {
             <Grid>
               <Card title="Prices at this node">
                 <Table
-                  rows={Object.entries(prices)}
+                  rows={priceLines(prices)}
                   rowKey={([k]) => k}
                   columns={[
-                    { label: "Item", render: ([k]) => humanize(k) },
-                    {
-                      label: "Price",
-                      align: "right",
-                      render: ([, v]) => (typeof v === "number" ? formatCredits(v) : v),
-                    },
+                    { label: "Item", render: ([k]) => k },
+                    { label: "Price", align: "right", render: ([, v]) => v },
                   ]}
                 />
               </Card>

@@ -249,7 +249,7 @@ function ApplyForm(props: { onSubmitted: () => void }) {
               </Field>
             </div>
             <Field label="Model specification (URI)">
-              <input type="url" value={specURI} onChange={(e) => setSpecURI(e.target.value)} required />
+              <input value={specURI} onChange={(e) => setSpecURI(e.target.value)} required />
             </Field>
             <Field
               label="Application file (URI)"

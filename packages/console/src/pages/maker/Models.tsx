@@ -1,4 +1,8 @@
-import { ALL_INTEGRATION_REQUIREMENTS, submitDeviceModel } from "@dimo-open/protocol";
+import {
+  ALL_INTEGRATION_REQUIREMENTS,
+  type IntegrationRequirement,
+  submitDeviceModel,
+} from "@dimo-open/protocol";
 import { useState } from "react";
 import { useConsole, useWriter } from "../../app/context.tsx";
 import { humanize } from "../../format.ts";
@@ -9,6 +13,17 @@ import { Empty } from "../../ui/states.tsx";
 import { listCategories, listModels, WithManufacturer } from "./maker.tsx";
 
 const TONE: Record<string, Tone> = { certified: "good", pending: "info", rejected: "bad" };
+
+/** The seven integration requirements as seed 004 names them. */
+const REQUIREMENT_LABELS: Record<IntegrationRequirement, string> = {
+  secureElement: "Secure element",
+  streamingInterface: "Streaming interface",
+  bluetooth: "Bluetooth pairing",
+  powerManagement: "Power management",
+  dbcLoggerConfiguration: "DBC logger configuration",
+  secureRuntime: "Secure runtime",
+  ota: "OTA updates",
+};
 
 export function MakerModels() {
   return (
@@ -63,7 +78,7 @@ function ModelsView(props: { manufacturerId: bigint }) {
                       <ul className="requirements">
                         {ALL_INTEGRATION_REQUIREMENTS.map((r) => (
                           <li key={r} className={m.requirements.includes(r) ? "met" : "unmet"}>
-                            {m.requirements.includes(r) ? "✓" : "✗"} {humanize(r)}
+                            {m.requirements.includes(r) ? "✓" : "✗"} {REQUIREMENT_LABELS[r]}
                           </li>
                         ))}
                       </ul>
@@ -136,7 +151,7 @@ function SubmitModel(props: { manufacturerId: bigint; onSubmitted: () => void })
               </Field>
             </div>
             <Field label="Specification (URI)">
-              <input type="url" value={specURI} onChange={(e) => setSpecURI(e.target.value)} required />
+              <input value={specURI} onChange={(e) => setSpecURI(e.target.value)} required />
             </Field>
             <Button submit disabled={!writer || action.pending}>
               Submit

@@ -1,3 +1,4 @@
+import { DimoApiError } from "@dimo-open/sdk";
 import { useMemo, useState } from "react";
 import type { Hex } from "viem";
 import { useConsole } from "../../app/context.tsx";
@@ -32,14 +33,54 @@ function useFirmware() {
   return useMemo(() => new FirmwareService(node.nodeUrl), [node]);
 }
 
+/** Releases this browser published, for nodes that cannot list a maker's releases. */
+function knownReleases(key: string): Hex[] {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? "[]") as Hex[];
+  } catch {
+    return [];
+  }
+}
+
+function rememberRelease(key: string, id: Hex): void {
+  localStorage.setItem(key, JSON.stringify([...new Set([id, ...knownReleases(key)])].slice(0, 100)));
+}
+
+function useReleasesKey(manufacturerId: bigint): string {
+  const { network } = useConsole();
+  return `dimo-console.releases.${network.config.chainId}.${manufacturerId}`;
+}
+
 function OtaView(props: { manufacturerId: bigint }) {
   const firmware = useFirmware();
-  const releases = useAsync(() => firmware.list(props.manufacturerId), [firmware, props.manufacturerId]);
+  const key = useReleasesKey(props.manufacturerId);
+  const releases = useAsync(async () => {
+    try {
+      return { list: await firmware.list(props.manufacturerId), complete: true };
+    } catch (error) {
+      // A node without the listing route still serves each release by id.
+      if (!(error instanceof DimoApiError && error.status === 404)) throw error;
+      const found = await Promise.all(
+        knownReleases(key).map((id) => firmware.get(id).catch(() => undefined)),
+      );
+      return { list: found.filter((r) => r !== undefined), complete: false };
+    }
+  }, [firmware, props.manufacturerId, key]);
   return (
     <>
-      <Card title="Releases" wide>
+      <Card
+        title="Releases"
+        wide
+        actions={
+          releases.data && !releases.data.complete ? (
+            <span className="muted small">
+              this node cannot list releases: showing those published from this browser
+            </span>
+          ) : undefined
+        }
+      >
         <Async state={releases} label="Reading your releases at this node…">
-          {(list) =>
+          {({ list }) =>
             list.length === 0 ? (
               <Empty title="No releases">
                 Sign and publish one below; devices ask the node for updates and get it as you roll it out.
@@ -162,6 +203,7 @@ function RolloutControl(props: { release: FirmwareRelease; onChange: () => void 
 
 function PublishRelease(props: { manufacturerId: bigint; onPublished: () => void }) {
   const firmware = useFirmware();
+  const key = useReleasesKey(props.manufacturerId);
   const { walletClient } = useWallet();
   const action = useAction();
   const [image, setImage] = useState<{ file: File; sha256: Hex }>();
@@ -197,6 +239,7 @@ function PublishRelease(props: { manufacturerId: bigint; onPublished: () => void
                   manifest,
                   signature,
                 });
+                rememberRelease(key, release.id);
                 return firmware.uploadImage(release.id, image.file);
               },
               (r) =>

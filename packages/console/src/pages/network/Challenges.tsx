@@ -121,7 +121,7 @@ function ChallengeForm(props: { bond: bigint; onOpened: () => void }) {
             <input type="number" min={1} value={maker} onChange={(e) => setMaker(e.target.value)} required />
           </Field>
           <Field label="Evidence (URI)">
-            <input type="url" value={evidence} onChange={(e) => setEvidence(e.target.value)} required />
+            <input value={evidence} onChange={(e) => setEvidence(e.target.value)} required />
           </Field>
         </div>
         <p className="muted">

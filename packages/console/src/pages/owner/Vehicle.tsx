@@ -4,7 +4,7 @@ import { formatDate } from "../../format.ts";
 import { grantsFromSacds, ownedVehicles, vehicleName } from "../../node/identity.ts";
 import { Async, useAsync } from "../../ui/async.tsx";
 import { ActionStatus, Button, useAction } from "../../ui/form.tsx";
-import { Card, Grid, KeyValues, Page } from "../../ui/layout.tsx";
+import { Card, KeyValues, Page, Split } from "../../ui/layout.tsx";
 import { Empty, ErrorBox, Loading } from "../../ui/states.tsx";
 import { useWallet } from "../../wallet/WalletProvider.tsx";
 import { NeedsWallet } from "../shared.tsx";
@@ -39,7 +39,7 @@ export function OwnerVehicle(props: { tokenId: bigint }) {
               subtitle={<span className="mono">{v.tokenDID}</span>}
               actions={<Link to="/owner/vehicles">← My vehicles</Link>}
             >
-              <Grid>
+              <Split>
                 <Card title="Identity">
                   <KeyValues
                     items={[
@@ -60,12 +60,12 @@ export function OwnerVehicle(props: { tokenId: bigint }) {
                   grants={grantsFromSacds(v.sacds.nodes)}
                   onChange={vehicle.reload}
                 />
-              </Grid>
-              <Telemetry tokenId={props.tokenId} />
-              <Grid>
+              </Split>
+              <Telemetry tokenId={props.tokenId} onAccessChanged={vehicle.reload} />
+              <Split>
                 <ShareForm tokenId={props.tokenId} onChange={vehicle.reload} />
-              </Grid>
-              <AccessLogCard tokenId={props.tokenId} />
+                <AccessLogCard tokenId={props.tokenId} />
+              </Split>
             </Page>
           )
         }
@@ -74,7 +74,7 @@ export function OwnerVehicle(props: { tokenId: bigint }) {
   );
 }
 
-function Telemetry(props: { tokenId: bigint }) {
+function Telemetry(props: { tokenId: bigint; onAccessChanged: () => void }) {
   const reader = useVehicleReader(props.tokenId);
   const setup = useAction();
   if (reader.data && !reader.error)
@@ -94,7 +94,7 @@ function Telemetry(props: { tokenId: bigint }) {
             reader.setUp && (
               <Button
                 disabled={setup.pending}
-                onClick={() => setup.run("Setting up read access", reader.setUp!)}
+                onClick={() => setup.run("Setting up read access", reader.setUp!).then(props.onAccessChanged)}
               >
                 Set up read access
               </Button>

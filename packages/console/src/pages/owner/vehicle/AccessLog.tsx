@@ -4,7 +4,7 @@ import { Async, useAsync } from "../../../ui/async.tsx";
 import { Badge, Card, Table } from "../../../ui/layout.tsx";
 import { Empty } from "../../../ui/states.tsx";
 import { useWallet } from "../../../wallet/WalletProvider.tsx";
-import { Account } from "../../shared.tsx";
+import { Grantee } from "../../shared.tsx";
 
 /** Who read what about the vehicle, newest first (the node's access log; owners only). */
 export function AccessLogCard(props: { tokenId: bigint }) {
@@ -30,7 +30,7 @@ export function AccessLogCard(props: { tokenId: bigint }) {
               rowKey={(e) => `${e.at}-${e.grantee}-${e.operation}-${e.fields.join()}`}
               columns={[
                 { label: "When", render: (e) => formatDateTime(e.at) },
-                { label: "Who", render: (e) => <Account address={e.grantee} /> },
+                { label: "Who", render: (e) => <Grantee address={e.grantee} /> },
                 {
                   label: "Licence",
                   render: (e) => (e.developerLicenseId === "0" ? "—" : `#${e.developerLicenseId}`),

@@ -13,7 +13,7 @@ import { type GrantView, PRIVILEGE_DESCRIPTIONS } from "../../../node/identity.t
 import { ActionStatus, Button, Field, Form, useAction } from "../../../ui/form.tsx";
 import { Badge, Card, Table } from "../../../ui/layout.tsx";
 import { Empty } from "../../../ui/states.tsx";
-import { Account } from "../../shared.tsx";
+import { Grantee } from "../../shared.tsx";
 
 const PERIODS: [string, number][] = [
   ["1 day", 86400],
@@ -36,7 +36,7 @@ export function GrantsCard(props: { tokenId: bigint; grants: GrantView[]; onChan
           rows={props.grants}
           rowKey={(g) => g.grantee}
           columns={[
-            { label: "App (grantee)", render: (g) => <Account address={g.grantee} /> },
+            { label: "App (grantee)", render: (g) => <Grantee address={g.grantee} /> },
             {
               label: "May",
               render: (g) => (
