@@ -86,6 +86,13 @@ export function errorResponse(error: unknown, onError?: (error: unknown) => void
       { status: error.status },
     );
   }
+  // The API's errors (ApiError: a bad bearer token) and the command service's carry their own JSON.
+  if (error instanceof Error && typeof (error as { status?: unknown }).status === "number") {
+    const e = error as Error & { status: number; toJSON?: () => unknown; headers?: Record<string, string> };
+    if (typeof e.toJSON === "function" && e.status >= 400 && e.status < 500) {
+      return Response.json(e.toJSON(), { status: e.status, headers: e.headers ?? {} });
+    }
+  }
   onError?.(error);
   return Response.json(
     { code: 500, error: "internal_error", message: "The node failed to handle this request; it was logged." },
