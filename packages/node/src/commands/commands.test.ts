@@ -17,7 +17,7 @@ import {
 } from "@dimo-open/protocol";
 import { jsonCodec, privateKeySigner, signDeviceEvent } from "@dimo-open/stream";
 import mqtt, { type MqttClient } from "mqtt";
-import type { Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiWorld, exchange, grantToLicense, signIn, startApiWorld } from "../api/e2e.test-support.ts";
 import { SerialConnection } from "../api/sql.ts";
@@ -130,19 +130,17 @@ beforeAll(async () => {
     },
   });
   // The maker mints the device; alice claims it (with its signature) and pairs it with her car.
-  ({
-    tokenIds: [deviceId],
-  } = (await mintDevices(w.f.maker.client, {
+  const minted = await mintDevices(w.f.maker.client, {
     manufacturerId: w.f.manufacturerId,
     devices: [{ deviceAddress: device.signer.address }],
-  })) as { tokenIds: [bigint] });
+  });
+  deviceId = minted.tokenIds[0]!;
   const message = await claimDeviceMessage(w.f.alice.client, {
     deviceId,
     deviceAddress: device.signer.address,
     owner: w.f.alice.address,
     deadline: (await w.f.now()) + 10_000n,
   });
-  const { privateKeyToAccount } = await import("viem/accounts");
   await claimDevice(
     w.f.alice.client,
     message,
