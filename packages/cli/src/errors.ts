@@ -11,6 +11,10 @@ export const ExitCode = {
   Usage: 2,
   /** Done, but some of the input could not be used (listed on stderr). */
   PartialInput: 3,
+  /** The network could not be reached: no devnet running, a wrong --rpc-url or --node-url. */
+  Unreachable: 4,
+  /** The chain or the node refused the request (a revert, a missing grant, an unknown token). */
+  Refused: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

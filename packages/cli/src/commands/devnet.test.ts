@@ -1,24 +1,38 @@
+/**
+ * `dimo devnet` as a person runs it: the real command in a child process, stopped with Ctrl-C
+ * (SIGINT), started again on the same data dir.
+ */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const main = fileURLToPath(new URL("../main.ts", import.meta.url));
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = mkdtempSync(join(tmpdir(), "dimo-cli-devnet-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const EPHEMERAL = [
+  "--rpc-port",
+  "0",
+  "--api-port",
+  "0",
+  "--ingest-port",
+  "0",
+  "--mqtt-port",
+  "0",
+  "--no-console",
+];
 
 /** Runs `dimo devnet --json`, waits for its description line, then stops it with SIGINT. */
 function runDevnet(
   args: string[],
-): Promise<{ description: Record<string, unknown>; exitCode: number | null }> {
+): Promise<{ description: Record<string, unknown>; exitCode: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", main, "devnet", "--json", "--port", "0", ...args],
+      ["--import", "tsx", main, "devnet", "--json", ...EPHEMERAL, ...args],
       {
         stdio: ["ignore", "pipe", "pipe"],
       },
@@ -40,27 +54,37 @@ function runDevnet(
     child.on("error", reject);
     child.on("exit", (exitCode) => {
       if (!description) reject(new Error(`devnet exited (${exitCode}) without describing itself: ${err}`));
-      else resolve({ description, exitCode });
+      else resolve({ description, exitCode, stderr: err });
     });
   });
 }
 
 describe("dimo devnet", () => {
-  it("starts a network, stops cleanly on Ctrl-C, resumes it, and --reset starts over", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "dimo-cli-devnet-"));
-    dirs.push(dataDir);
-    const first = await runDevnet(["--data-dir", dataDir]);
+  it("starts the network with progress, stops cleanly on Ctrl-C, and resumes it", async () => {
+    const first = await runDevnet(["--data-dir", dataDir, "--vehicles", "1", "--no-fleet"]);
     expect(first.exitCode).toBe(0);
-    expect(first.description).toMatchObject({ chainId: 31337, resumed: false });
-    expect(String(first.description.rpcUrl)).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
-    const second = await runDevnet(["--data-dir", dataDir]);
-    expect(second.description).toMatchObject({ resumed: true, addresses: first.description.addresses });
-    const third = await runDevnet(["--data-dir", dataDir, "--reset"]);
-    expect(third.description).toMatchObject({ resumed: false });
+    expect(first.description).toMatchObject({
+      chainId: 31337,
+      resumed: false,
+      consoleSkipped: "switched off",
+    });
+    expect(first.description.vehicles).toHaveLength(1);
+    expect(String(first.description.nodeUrl)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.stderr).toContain("setup: governance: voted for");
+    expect(first.stderr).toContain("devnet: stopped.");
+
+    const second = await runDevnet(["--data-dir", dataDir, "--no-fleet"]);
+    expect(second.exitCode).toBe(0);
+    expect(second.description).toMatchObject({
+      resumed: true,
+      addresses: first.description.addresses,
+      maker: first.description.maker,
+    });
+    expect(second.stderr).toContain("setup: skipped");
   });
 
-  it("refuses a bad port with a usage error", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", main, "devnet", "--port", "99999"], {
+  it("refuses a bad port with a usage error naming the option", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", main, "devnet", "--rpc-port", "99999"], {
       stdio: "pipe",
     });
     let err = "";
@@ -69,6 +93,7 @@ describe("dimo devnet", () => {
     });
     const code = await new Promise((r) => child.on("exit", r));
     expect(code).toBe(2);
-    expect(err).toContain("--port must be an integer");
+    expect(err).toContain("--rpc-port");
+    expect(err).toContain("expected an integer from 0 to 65535");
   });
 });
