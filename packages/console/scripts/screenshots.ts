@@ -70,7 +70,11 @@ try {
     }
     await page.waitForTimeout(300);
     const file = join(outDir, `${path.replace(/^\/$/, "/overview").slice(1).replace(/\//g, "-")}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    // A viewport as tall as the page (rather than a full-page capture) keeps the sticky sidebar at the top.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 1360, height: Math.max(900, height) });
+    await page.screenshot({ path: file });
+    await page.setViewportSize({ width: 1360, height: 900 });
     console.log(`${file} (${Date.now() - started} ms)`);
   }
 } finally {

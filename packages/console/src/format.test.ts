@@ -96,3 +96,12 @@ describe("units", () => {
     expect(displayUnit(undefined)).toBeUndefined();
   });
 });
+
+describe("short times", () => {
+  it("drops the year when it is this year's", async () => {
+    const { formatShortDateTime } = await import("./format.ts");
+    const now = new Date("2026-11-22T12:00:00Z");
+    expect(formatShortDateTime("2026-11-22T06:01:30Z", now)).toBe("22 Nov, 06:01");
+    expect(formatShortDateTime("2025-01-02T23:59:00Z", now)).toBe("2 Jan 2025, 23:59");
+  });
+});

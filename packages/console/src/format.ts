@@ -147,3 +147,18 @@ export function displayUnit(unit: string | undefined): string | undefined {
   if (!unit) return undefined;
   return UNIT_SYMBOLS[unit] ?? unit;
 }
+
+/** "22 Nov, 06:01" (UTC): for dense tables; the year is left out when it is this year's. */
+export function formatShortDateTime(t: Date | string | number | bigint, now: Date = new Date()): string {
+  const d = toDate(t);
+  if (Number.isNaN(d.getTime())) return "—";
+  const sameYear = d.getUTCFullYear() === now.getUTCFullYear();
+  const day = d.toLocaleDateString(LOCALE, {
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+    ...(sameYear ? {} : { year: "numeric" }),
+  });
+  const time = d.toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+  return `${day}, ${time}`;
+}

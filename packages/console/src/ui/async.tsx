@@ -7,6 +7,11 @@ export interface AsyncState<T> {
   loading: boolean;
   /** Runs the load again (after a mutation, or from a "Retry" button). */
   reload(): void;
+  /**
+   * Reloads now and twice more over the next seconds: for views read from the node's chain
+   * index, which follows a transaction a moment after it is mined.
+   */
+  reloadAfterWrite(): void;
 }
 
 /**
@@ -37,7 +42,13 @@ export function useAsync<T>(
     return () => clearInterval(timer);
   }, [options.refreshMs]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  const reloadAfterWrite = useCallback(() => {
+    reload();
+    timers.current.push(setTimeout(reload, 1500), setTimeout(reload, 4000));
+  }, [reload]);
+  return { data: state.data, error: state.error, loading: state.loading, reload, reloadAfterWrite };
 }
 
 /** Renders loading, error (with retry) or the data; keeps showing old data while a refresh runs. */

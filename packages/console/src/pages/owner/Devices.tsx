@@ -108,7 +108,7 @@ export function OwnerDevices() {
                         <Beneficiary
                           deviceId={BigInt(d.tokenId)}
                           current={d.beneficiary}
-                          onChange={devices.reload}
+                          onChange={devices.reloadAfterWrite}
                         />
                       ),
                     },

@@ -58,12 +58,12 @@ export function OwnerVehicle(props: { tokenId: bigint }) {
                 <GrantsCard
                   tokenId={props.tokenId}
                   grants={grantsFromSacds(v.sacds.nodes)}
-                  onChange={vehicle.reload}
+                  onChange={vehicle.reloadAfterWrite}
                 />
               </Split>
-              <Telemetry tokenId={props.tokenId} onAccessChanged={vehicle.reload} />
+              <Telemetry tokenId={props.tokenId} onAccessChanged={vehicle.reloadAfterWrite} />
               <Split>
-                <ShareForm tokenId={props.tokenId} onChange={vehicle.reload} />
+                <ShareForm tokenId={props.tokenId} onChange={vehicle.reloadAfterWrite} />
                 <AccessLogCard tokenId={props.tokenId} />
               </Split>
             </Page>

@@ -1,5 +1,5 @@
 import { consoleOrigin, useConsole, useMessageSigner } from "../../../app/context.tsx";
-import { formatDateTime, humanize } from "../../../format.ts";
+import { formatDateTime, formatShortDateTime, humanize } from "../../../format.ts";
 import { Async, useAsync } from "../../../ui/async.tsx";
 import { Badge, Card, Table } from "../../../ui/layout.tsx";
 import { Empty } from "../../../ui/states.tsx";
@@ -29,18 +29,23 @@ export function AccessLogCard(props: { tokenId: bigint }) {
               rows={entries}
               rowKey={(e) => `${e.at}-${e.grantee}-${e.operation}-${e.fields.join()}`}
               columns={[
-                { label: "When", render: (e) => formatDateTime(e.at) },
-                { label: "Who", render: (e) => <Grantee address={e.grantee} /> },
                 {
-                  label: "Licence",
-                  render: (e) => (e.developerLicenseId === "0" ? "—" : `#${e.developerLicenseId}`),
+                  label: "When",
+                  render: (e) => (
+                    <span className="nowrap" title={formatDateTime(e.at)}>
+                      {formatShortDateTime(e.at)}
+                    </span>
+                  ),
                 },
+                { label: "Who", render: (e) => <Grantee address={e.grantee} /> },
                 { label: "Did", render: (e) => humanize(e.operation) },
                 {
                   label: "Read",
                   render: (e) =>
                     e.fields.length ? (
-                      <span className="small">{e.fields.join(", ")}</span>
+                      <span className="small">
+                        {e.fields.map((f) => humanize(f.replace(/^privilege:/, ""))).join(", ")}
+                      </span>
                     ) : (
                       <span className="muted">—</span>
                     ),
