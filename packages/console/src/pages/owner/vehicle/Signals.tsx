@@ -44,9 +44,16 @@ export function LatestSignals(props: { reader: VehicleReader }) {
       <Async state={latest} label="Reading the latest values…">
         {(l) => {
           const present = LATEST.filter((n) => l.values[n]);
-          if (!l.lastSeen || present.length === 0)
+          if (!l.lastSeen)
             return (
               <Empty title="No data yet">The vehicle's device has not sent anything this node stored.</Empty>
+            );
+          if (present.length === 0)
+            return (
+              <Empty title={`Last heard ${formatRelative(l.lastSeen)}`}>
+                The device is in touch ({formatDateTime(l.lastSeen)}) but has reported none of these signals
+                yet: the vehicle has not been driven since it was paired.
+              </Empty>
             );
           return (
             <>
