@@ -25,6 +25,7 @@ export type { CanSource, FrameListener } from "./can/can-source.ts";
 // CAN sources
 export { type CandumpReplayOptions, CandumpReplaySource } from "./can/candump-replay-source.ts";
 export { loadSocketCan, SocketCanSource, type SocketCanSourceOptions } from "./can/socketcan-source.ts";
+export * from "./commands/index.ts";
 // Device configuration
 export {
   DeviceConfigClient,

@@ -32,7 +32,7 @@ import {
 import { createCommandsHandler } from "./routes.ts";
 import { CommandService } from "./service.ts";
 import { aedesCommandTransport } from "./transport.ts";
-import { commandTopic, recoverCommandSigner, type SignedVehicleCommand } from "./wire.ts";
+import { commandTopic, recoverCommandSigner, type SignedVehicleCommand, signVehicleCommand } from "./wire.ts";
 
 const NODE_KEY = devAccount(4000);
 const DEVICE_KEY = devKey(4001);
@@ -204,6 +204,26 @@ const status = async (id: string, token: string, wait = 0) =>
   }).then((r) => r.json())) as Record<string, unknown>;
 
 describe("remote commands", () => {
+  it("signs commands exactly as documented (the vector the device package verifies)", async () => {
+    const signed = await signVehicleCommand(
+      NODE_KEY,
+      {
+        id: "5b0c2f0e-8a4b-4c1e-9d61-0a1b2c3d4e5f",
+        name: "doors/lock",
+        device: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        vehicle: "did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:7",
+        issuedAt: 1800000000000,
+        expiresAt: 1800000120000,
+      },
+      31337,
+    );
+    expect(NODE_KEY.address).toBe("0x60196d2079346DD053101CCc30249277117fd019");
+    expect(signed.signature).toBe(
+      "0x443f0e3628ca5d9bc89eee94769d5f7b148ab05807233e81eb752160a5a175200d43420a7639935c0c86775573e6bee4cbbfcc761b864a413cb56d0fec93ecd91c",
+    );
+    expect(await recoverCommandSigner(signed, 31337)).toBe(NODE_KEY.address);
+  });
+
   it("locks the doors for an app holding privilege 2: delivered signed, executed once, answered with a signed event", async () => {
     await grantToLicense(w, [1, 2]);
     await w.sync();
