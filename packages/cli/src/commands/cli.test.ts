@@ -1,0 +1,269 @@
+/**
+ * The real `dimo` command, spawned as a user runs it, against a devnet stack started here: it
+ * finds the network from the devnet's records alone, answers with --json, keeps keys off the
+ * command line, and exits with codes a script can act on.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEVNET_MNEMONIC } from "@dimo-open/protocol/devnet";
+import { bytesToHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoAccounts } from "../stack/roles.ts";
+import { type DevnetStack, startDevnetStack } from "../stack/stack.ts";
+
+const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), "dimo-cli-"));
+let stack: DevnetStack;
+
+beforeAll(async () => {
+  stack = await startDevnetStack({
+    dataDir,
+    ports: { chain: 0, api: 0, ingest: 0, mqtt: false, console: false },
+    vehicles: 1,
+    fleet: false,
+    logLevel: "warn",
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs `dimo …` in a child process (asynchronously: the devnet serves it from this process). */
+function dimo(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", main, ...args], {
+      env: { ...process.env, DIMO_DEVNET_DIR: dataDir, DIMO_PRIVATE_KEY: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, unknown>;
+const keyOf = (index: number) =>
+  bytesToHex(mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: index }).getHdKey().privateKey!);
+
+describe("dimo vehicle", () => {
+  it("mints a vehicle, lists it and shows it, as JSON, with no network flags", async () => {
+    const minted = await dimo([
+      "vehicle",
+      "mint",
+      "--make",
+      "Toyota",
+      "--model",
+      "Corolla",
+      "--year",
+      "2021",
+      "--devnet-account",
+      "alice",
+      "--json",
+    ]);
+    expect(minted.stderr).toBe("");
+    expect(minted.code).toBe(0);
+    const { tokenId, owner, indexed } = json(minted) as { tokenId: string; owner: string; indexed: boolean };
+    expect(owner).toBe(demoAccounts().alice.address);
+    expect(indexed).toBe(true);
+
+    const [list, show] = await Promise.all([
+      dimo(["vehicle", "list", "--owner", owner, "--json"]),
+      dimo(["vehicle", "show", tokenId, "--json"]),
+    ]);
+    expect(list.code).toBe(0);
+    const vehicles = JSON.parse(list.stdout) as { tokenId: number; make: string; owner: string }[];
+    expect(vehicles.map((v) => v.tokenId)).toContain(Number(tokenId));
+    expect(vehicles.every((v) => v.owner === owner)).toBe(true);
+    expect(json(show)).toMatchObject({
+      tokenId: Number(tokenId),
+      make: "Toyota",
+      model: "Corolla",
+      year: 2021,
+      device: null,
+      grants: [],
+    });
+
+    const missing = await dimo(["vehicle", "show", "999", "--json"]);
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toContain("vehicle 999 does not exist");
+  });
+});
+
+describe("dimo grant", () => {
+  it("adds a grant by privilege name, lists it, revokes it, and refuses to revoke twice", async () => {
+    const vehicle = stack.record.fleet.vehicles[0]!;
+    const owner = vehicle.owner;
+    // Bob's key from the environment: the key source most scripts use.
+    const bob = await dimo(["license", "create", "--alias", "cli-test-app", "--json"], {
+      DIMO_PRIVATE_KEY: keyOf(3),
+    });
+    expect(bob.code).toBe(0);
+    const { clientId } = json(bob) as { clientId: string };
+
+    const added = await dimo([
+      "grant",
+      "add",
+      "--vehicle",
+      vehicle.vehicleId,
+      "--app",
+      "cli-test-app",
+      "--privileges",
+      "GetNonLocationHistory,GetLocationHistory",
+      "--for",
+      "7d",
+      "--devnet-account",
+      owner,
+      "--json",
+    ]);
+    expect(added.stderr).toBe("");
+    expect(json(added)).toMatchObject({ grantee: clientId, privileges: [1, 4] });
+
+    const listed = json(await dimo(["grant", "list", "--vehicle", vehicle.vehicleId, "--json"])) as {
+      grants: { grantee: string; privilegeNames: string[] }[];
+    };
+    expect(listed.grants.find((g) => g.grantee === clientId)?.privilegeNames).toEqual([
+      "GetNonLocationHistory",
+      "GetLocationHistory",
+    ]);
+    // The demo app's grant is there too, untouched.
+    expect(listed.grants.some((g) => g.grantee === stack.record.developer.clientId)).toBe(true);
+
+    const revoked = await dimo([
+      "grant",
+      "revoke",
+      "--vehicle",
+      vehicle.vehicleId,
+      "--grantee",
+      clientId,
+      "--devnet-account",
+      owner,
+      "--json",
+    ]);
+    expect(json(revoked)).toMatchObject({ revoked: true });
+    const after = json(await dimo(["grant", "list", "--vehicle", vehicle.vehicleId, "--json"])) as {
+      grants: { grantee: string }[];
+    };
+    expect(after.grants.map((g) => g.grantee)).not.toContain(clientId);
+
+    const twice = await dimo([
+      "grant",
+      "revoke",
+      "--vehicle",
+      vehicle.vehicleId,
+      "--grantee",
+      clientId,
+      "--devnet-account",
+      owner,
+    ]);
+    expect(twice.code).toBe(5);
+    expect(twice.stderr).toContain("holds no grant in force");
+
+    const badName = await dimo([
+      "grant",
+      "add",
+      "--vehicle",
+      vehicle.vehicleId,
+      "--app",
+      "cli-test-app",
+      "--privileges",
+      "ReadEverything",
+      "--devnet-account",
+      owner,
+    ]);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toContain('unknown privilege "ReadEverything"; known: GetNonLocationHistory (1)');
+  });
+});
+
+describe("keys", () => {
+  it("never takes a key as an argument, and does not echo one", async () => {
+    const key = keyOf(2);
+    const [asOption, asValue, asPositional] = await Promise.all([
+      dimo(["vehicle", "burn", "1", `--private-key=${key}`]),
+      dimo(["vehicle", "burn", "1", "--keystore", key]),
+      dimo(["vehicle", "show", key.slice(2)]),
+    ]);
+    for (const r of [asOption, asValue, asPositional]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("DIMO_PRIVATE_KEY");
+      expect(r.stderr).not.toContain(key.slice(2));
+    }
+    expect(asOption.stderr).toContain("--private-key is not accepted");
+  });
+
+  it("refuses a keystore others can read, and signs with one that only its owner can", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dimo-keystore-"));
+    try {
+      const file = join(dir, "alice.json");
+      writeFileSync(file, JSON.stringify({ address: demoAccounts().alice.address, privateKey: keyOf(2) }));
+      chmodSync(file, 0o644);
+      const open = await dimo([
+        "vehicle",
+        "mint",
+        "--make",
+        "Toyota",
+        "--model",
+        "Yaris",
+        "--year",
+        "2020",
+        "--keystore",
+        file,
+      ]);
+      expect(open.code).toBe(1);
+      expect(open.stderr).toContain(
+        `keystore ${file} can be read by other users (mode 644); run \`chmod 600 ${file}\` first.`,
+      );
+
+      chmodSync(file, 0o600);
+      const ok = await dimo([
+        "vehicle",
+        "mint",
+        "--make",
+        "Toyota",
+        "--model",
+        "Yaris",
+        "--year",
+        "2020",
+        "--keystore",
+        file,
+        "--json",
+      ]);
+      expect(ok.code).toBe(0);
+      expect(json(ok).owner).toBe(demoAccounts().alice.address);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says where a key can come from when none is given", async () => {
+    const r = await dimo(["vehicle", "burn", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "dimo: burning vehicle 1 needs a key: set DIMO_PRIVATE_KEY, pass --keystore <file>, or on the devnet --devnet-account <role>.\n",
+    );
+  });
+});
+
+describe("finding the network", () => {
+  it("exits 4 with what to do when no devnet runs there", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "dimo-nothing-"));
+    try {
+      const r = await dimo(["vehicle", "list"], { DIMO_DEVNET_DIR: empty });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`no network: there is no devnet in ${empty} (start one with \`npm start\`)`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
