@@ -1,6 +1,6 @@
 /**
  * What the node keeps about one device: a few decayed counters, the silences longer than a
- * healthy device's, a clock-offset estimate and its sequence range — a couple of hundred bytes,
+ * healthy device's, a clock-offset estimate and its sequence range — under 2 KB (measured),
  * so a node can follow every device it serves in memory and answer in real time.
  */
 import type { Address } from "viem";

@@ -5,7 +5,7 @@
  * sign real events and send them through the ingest's public API at accelerated time: four days
  * in ten-minute steps.
  */
-import { erc721Did, getDeviceVesting } from "@dimo-open/protocol";
+import { erc721Did, getDeviceVesting, mintLicensedDevices } from "@dimo-open/protocol";
 import { jsonCodec, privateKeySigner, signDeviceEvent } from "@dimo-open/stream";
 import type { Address, PrivateKeyAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -145,7 +145,6 @@ afterAll(async () => {
 });
 
 async function mintWithKeys(privateKeys: `0x${string}`[]) {
-  const { mintLicensedDevices } = await import("@dimo-open/protocol");
   const { tokenIds } = await mintLicensedDevices(f.makerHw.client, {
     manufacturerId: f.manufacturerId,
     modelId: f.modelId,
