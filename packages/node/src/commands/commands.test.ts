@@ -295,7 +295,14 @@ describe("remote commands", () => {
     expect(await status(first.requestId, token, 10)).toMatchObject({ status: "Complete" });
     expect(device.executions).toEqual(["doors/lock", "doors/unlock"]);
     expect(device.locked).toBe(false);
-    // Another app's token (or another vehicle's) cannot read it; unknown commands are 404.
+    // Unknown commands are 404; a body that is not JSON is a 400 (nothing is sent).
     expect((await post("windows/open", token)).status).toBe(404);
+    const malformed = await fetch(`${w.url}/v1/vehicle/${w.vehicleId}/commands/doors/lock`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: "{",
+    });
+    expect(malformed.status).toBe(400);
+    expect(device.executions).toEqual(["doors/lock", "doors/unlock"]);
   });
 });

@@ -7,7 +7,7 @@
  */
 import type { KeyRing } from "../auth/keyRing.ts";
 import { verifyVehicleToken } from "../auth/tokens.ts";
-import { type DeviceServicesHandler, type Route, readJson, routeHandler } from "../device-services/http.ts";
+import { type DeviceServicesHandler, type Route, readBytes, routeHandler } from "../device-services/http.ts";
 import { CommandError } from "./errors.ts";
 import type { CommandService } from "./service.ts";
 import type { CommandRecord } from "./store.ts";
@@ -55,8 +55,24 @@ export function createCommandsHandler(o: CommandsHandlerOptions): DeviceServices
       handle: async (request, p) => {
         const tokenId = tokenIdOf(p.tokenId!);
         const grant = await verifyVehicleToken(o.keys, o.issuer, bearer(request));
-        const hasBody = Number(request.headers.get("content-length") ?? "0") > 0 || request.body !== null;
-        const body = hasBody ? await readJson(request, 4096).catch(() => ({})) : {};
+        const text = Buffer.from(await readBytes(request, 4096))
+          .toString("utf8")
+          .trim();
+        let body: unknown = {};
+        if (text) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            throw new CommandError(
+              400,
+              "invalid_json",
+              'The request body is not JSON; send {} or {"expiresInSeconds": n}.',
+            );
+          }
+        }
+        if (!body || typeof body !== "object" || Array.isArray(body)) {
+          throw new CommandError(400, "invalid_json", "The request body must be a JSON object.");
+        }
         const seconds = (body as { expiresInSeconds?: unknown }).expiresInSeconds;
         if (seconds !== undefined && (typeof seconds !== "number" || !Number.isFinite(seconds))) {
           throw new CommandError(400, "invalid_deadline", "expiresInSeconds must be a number of seconds.");

@@ -538,7 +538,8 @@ export class DeviceConfigService {
     const r = await this.resolve(address);
     const base = baseUrl.replace(/\/+$/, "");
     const url = (kind: DocumentKind, ref: DocumentRef) =>
-      `${base}/v1/device-config/${DOCUMENT_PATHS[kind]}/${encodeURIComponent(versionedName(ref.name, ref.version))}`;
+      // Names are [A-Za-z0-9._-] and '@' is allowed in a path: DIMO's literal name@vX.Y.Z.
+      `${base}/v1/device-config/${DOCUMENT_PATHS[kind]}/${versionedName(ref.name, ref.version)}`;
     return {
       pidUrl: url("pids", r.pids),
       ...(r.dbc && { dbcUrl: url("dbc", r.dbc) }),

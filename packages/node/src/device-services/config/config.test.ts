@@ -216,9 +216,9 @@ describe("device configuration", () => {
     expect(first!.status).toBe(200);
     const urls = (await first!.json()) as { pidUrl: string; dbcUrl: string; deviceSettingUrl: string };
     expect(urls).toEqual({
-      pidUrl: "https://node.test/v1/device-config/pids/toyota-hybrid%40v1.0.0",
-      dbcUrl: "https://node.test/v1/device-config/dbc/toyota_nodsu_pt_generated%40v1.0.0",
-      deviceSettingUrl: "https://node.test/v1/device-config/settings/default%40v1.0.0",
+      pidUrl: "https://node.test/v1/device-config/pids/toyota-hybrid@v1.0.0",
+      dbcUrl: "https://node.test/v1/device-config/dbc/toyota_nodsu_pt_generated@v1.0.0",
+      deviceSettingUrl: "https://node.test/v1/device-config/settings/default@v1.0.0",
     });
     for (const url of Object.values(urls))
       expect(decodeURIComponent(url)).toMatch(/\/[A-Za-z0-9._-]+@v\d+\.\d+\.\d+$/);
@@ -259,10 +259,10 @@ describe("device configuration", () => {
     const second = (await (await get(
       `/v1/device-config/eth-addr/${prius.address}/urls`,
     ))!.json()) as typeof urls;
-    expect(second.pidUrl).toBe("https://node.test/v1/device-config/pids/toyota-hybrid%40v1.1.1");
+    expect(second.pidUrl).toBe("https://node.test/v1/device-config/pids/toyota-hybrid@v1.1.1");
     expect(second.dbcUrl).toBe(urls.dbcUrl);
     expect(second.deviceSettingUrl).toBe(
-      "https://node.test/v1/device-config/settings/hybrid-settings%40v1.0.0",
+      "https://node.test/v1/device-config/settings/hybrid-settings@v1.0.0",
     );
     // The old version is still served as it was; an unknown one is a 404 that names the latest.
     expect(
