@@ -22,6 +22,7 @@ import {
 } from "./model.ts";
 
 const ASSESS_EVERY_MS = 5 * 60_000;
+const CATALOG_CONCURRENCY = 8;
 
 export interface DevicePerformanceOptions {
   thresholds?: Partial<PerformanceThresholds>;
@@ -43,6 +44,8 @@ export class DevicePerformance implements DevicePerformanceSource {
   readonly #describing = new Map<string, Promise<void>>();
   readonly #o: DevicePerformanceOptions;
   #timer: NodeJS.Timeout | undefined;
+  readonly #lookups: (() => void)[] = [];
+  #active = 0;
 
   constructor(options: DevicePerformanceOptions = {}) {
     this.#o = options;
@@ -72,17 +75,30 @@ export class DevicePerformance implements DevicePerformanceSource {
     if (!state.description && !this.#describing.has(key) && this.#o.catalog) this.#describe(key, state);
   }
 
+  /** Looks the device up in the catalog, at most CATALOG_CONCURRENCY at a time (a node starting on a full store meets every device at once). */
   #describe(key: string, state: DeviceState): void {
-    const done = this.#o
-      .catalog!.describe(state.device)
+    const done = new Promise<void>((resolve) => this.#lookups.push(resolve))
+      .then(() => this.#o.catalog!.describe(state.device))
       .then((d) => {
         if (!d) return;
         state.description = d;
         this.#byDeviceId.set(d.deviceId, state);
       })
       .catch((error: unknown) => this.#o.logError?.(error))
-      .finally(() => this.#describing.delete(key));
+      .finally(() => {
+        this.#describing.delete(key);
+        this.#active--;
+        this.#nextLookup();
+      });
     this.#describing.set(key, done);
+    this.#nextLookup();
+  }
+
+  #nextLookup(): void {
+    while (this.#active < CATALOG_CONCURRENCY && this.#lookups.length > 0) {
+      this.#active++;
+      this.#lookups.shift()!();
+    }
   }
 
   #forgetOldest(): void {
