@@ -160,7 +160,9 @@ export function attachTelemetryResolvers(schema: GraphQLSchema): void {
   q.signalsLatest!.resolve = (async (_root, args, ctx: TelemetryContext, info) => {
     checkVehicle(ctx, args.tokenId);
     const names = new Set<string>();
+    let lastSeen = false;
     for (const f of fieldsOf(info, collection)) {
+      if (f.name === "lastSeen") lastSeen = true;
       if (f.name === "lastSeen" || !findSignal(f.name) || !canRead(f.name, ctx.grant.privileges)) continue;
       ctx.touched.add(f.name);
       names.add(f.name === APPROXIMATE ? EXACT : f.name);
@@ -169,6 +171,7 @@ export function attachTelemetryResolvers(schema: GraphQLSchema): void {
       subject: ctx.subject,
       names: [...names],
       source: (args.filter as { source?: string } | undefined)?.source,
+      lastSeen,
     });
     return { lastSeen: latest.lastSeen === undefined ? null : iso(latest.lastSeen), values: latest.values };
   }) as GraphQLFieldResolver<unknown, TelemetryContext>;

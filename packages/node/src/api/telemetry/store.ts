@@ -271,6 +271,8 @@ export class SignalStore {
     names: string[];
     source?: string | undefined;
     nowMs?: number;
+    /** Whether `lastSeen` (over every signal) is wanted; without it only `names` are read. */
+    lastSeen?: boolean;
   }): Promise<{ lastSeen: number | undefined; values: Map<string, LatestValue> }> {
     const now = p.nowMs ?? Date.now();
     const windows = [300_000, 3_600_000, 86_400_000, 30 * 86_400_000, undefined];
@@ -288,6 +290,11 @@ export class SignalStore {
       if (p.source) {
         where += " AND source = ?";
         params.push(p.source);
+      }
+      if (p.lastSeen === false) {
+        if (p.names.length === 0) return result;
+        where += ` AND name IN (${p.names.map(() => "?").join(", ")})`;
+        params.push(...p.names);
       }
       const rows = await this.sql.all(
         `SELECT name, epoch_ms(max(timestamp)) AS ts, arg_max(value_number, timestamp) AS n,
