@@ -189,7 +189,10 @@ export class FirmwareReleases {
       "SELECT * FROM firmware_releases WHERE manufacturer_id = ? ORDER BY created_at DESC",
       [manufacturerId],
     );
-    return rows.map(toRelease);
+    // Newest first; releases of the same moment by version.
+    return rows
+      .map(toRelease)
+      .sort((a, b) => b.createdAt - a.createdAt || compareVersions(b.manifest.version, a.manifest.version));
   }
 
   /**

@@ -52,6 +52,14 @@ export function firmwareRoutes(releases: FirmwareReleases): Route[] {
     },
     {
       method: "GET",
+      pattern: "/v1/firmware/releases",
+      handle: async (request) => {
+        const id = manufacturerIdOf(new URL(request.url).searchParams.get("manufacturerId"));
+        return Response.json((await releases.list(id)).map(releaseJson));
+      },
+    },
+    {
+      method: "GET",
       pattern: "/v1/firmware/releases/:id",
       handle: async (_request, p) => {
         const release = await releases.get(p.id!);
