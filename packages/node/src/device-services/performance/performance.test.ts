@@ -8,7 +8,7 @@
 import { erc721Did, getDeviceVesting, mintLicensedDevices } from "@dimo-open/protocol";
 import { jsonCodec, privateKeySigner, signDeviceEvent } from "@dimo-open/stream";
 import type { Address, PrivateKeyAccount } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HardwareFixture, hardwareFixture } from "../../../../../contracts/test/hardwareFixture.ts";
 import { SerialConnection } from "../../api/sql.ts";
@@ -20,6 +20,7 @@ import { createIngest, type Ingest } from "../../ingest/index.ts";
 import { DeviceStakeJob } from "../../settlement/index.ts";
 import { sha256Hex } from "../config/documents.ts";
 import { createDeviceServicesHandler } from "../index.ts";
+import { devKey } from "../world.test-support.ts";
 import { ChainDeviceCatalog } from "./catalog.ts";
 import { PerformanceEvidence } from "./evidence.ts";
 import type { DeviceHealth } from "./model.ts";
@@ -81,7 +82,7 @@ let start = 0;
 beforeAll(async () => {
   f = await hardwareFixture({ licensed: true });
   chainId = await f.admin.publicClient.getChainId();
-  const privateKeys = FLEET.map(() => generatePrivateKey());
+  const privateKeys = FLEET.map((_, i) => devKey(5000 + i));
   const { deviceIds } = await mintWithKeys(privateKeys);
   for (const [i, behaviour] of FLEET.entries()) {
     const key = privateKeyToAccount(privateKeys[i]!);
