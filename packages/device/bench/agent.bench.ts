@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LoggerPipeline, type RawFrame } from "@dimo-open/can";
 import { pino } from "pino";
+import { generatePrivateKey } from "viem/accounts";
 import type { CanSource, FrameListener } from "../src/can/can-source.ts";
 import {
   createFleet,
@@ -88,7 +89,7 @@ async function agentCost(): Promise<string> {
 
   let clock = slots[0]!.at;
   let volts = 14;
-  const element = privateKeyElement("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+  const element = privateKeyElement(generatePrivateKey());
   const can = new RecordedDrive();
   const agent = new DeviceAgent({
     element,

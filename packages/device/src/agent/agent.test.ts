@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEvent, verifyEventSignature } from "@dimo-open/stream";
 import { pino } from "pino";
+import { generatePrivateKey } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeviceConfigClient } from "../config/config-client.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
@@ -16,7 +17,7 @@ import { MqttUplink } from "../uplink/mqtt-uplink.ts";
 import { startTestBroker } from "../uplink/test-broker.test-support.ts";
 import { DeviceAgent } from "./agent.ts";
 
-const element = privateKeyElement("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+const element = privateKeyElement(generatePrivateKey());
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();

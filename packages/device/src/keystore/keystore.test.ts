@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { typedMessage, typedMessageDigest } from "@dimo-open/protocol";
 import { jsonCodec, parseEvent, signDeviceEvent, verifyEventSignature } from "@dimo-open/stream";
 import { recoverAddress } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { KeystoreError } from "../errors.ts";
 import { openFileKeystore, privateKeyElement, SOFTWARE_KEYSTORE_WARNING } from "./file-keystore.ts";
@@ -77,7 +78,7 @@ describe("file keystore", () => {
   });
 
   it("signs the EIP-712 digest it computes itself from a protocol message", async () => {
-    const element = privateKeyElement("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+    const element = privateKeyElement(generatePrivateKey());
     const message = typedMessage(
       {
         name: "DIMO Aftermarket Device ID",
@@ -93,7 +94,7 @@ describe("file keystore", () => {
   });
 
   it("refuses digests that are not 32 bytes and keys that are not secp256k1 keys", async () => {
-    const element = privateKeyElement("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+    const element = privateKeyElement(generatePrivateKey());
     await expect(element.signDigest(new Uint8Array(31))).rejects.toBeInstanceOf(KeystoreError);
     expect(() => privateKeyElement(`0x${"00".repeat(32)}`)).toThrow(KeystoreError);
   });

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CodecName, parseEvent, sniffCodec, verifyEventSignature } from "@dimo-open/stream";
+import { generatePrivateKey } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventBuffer } from "../buffer/event-buffer.ts";
 import { UplinkError } from "../errors.ts";
@@ -16,7 +17,7 @@ import { startTestBroker, type TestBroker } from "./test-broker.test-support.ts"
 import type { Uplink } from "./uplink.ts";
 
 // Account 1 of the development mnemonic.
-const element = privateKeyElement("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+const element = privateKeyElement(generatePrivateKey());
 const identity = {
   source: element.address,
   producer: "did:erc721:31337:0x9c94C395cBcBDe662235E0A9d3bB87Ad708561BA:1",
