@@ -64,7 +64,7 @@ export function registerNodeCommands(program: Command): void {
 
   networkOptions(node.command("init"))
     .description("check and store a node's settings in <data-dir>/node.json")
-    .option("--data-dir <dir>", "where the node keeps its settings and DuckDB file", ".dimo-node")
+    .option("--data-dir <dir>", "where the node keeps its settings and DuckDB file", ".data/node")
     .option("--chain-id <id>", "the chain id (default: asked from the RPC)", integer(1, 2 ** 48))
     .option(
       "--start-block <n>",
@@ -153,7 +153,7 @@ export function registerNodeCommands(program: Command): void {
   node
     .command("start")
     .description("run the node from <data-dir>/node.json until Ctrl-C (logs as JSON lines on stderr)")
-    .option("--data-dir <dir>", "the node's data dir (holds node.json)", ".dimo-node")
+    .option("--data-dir <dir>", "the node's data dir (holds node.json)", ".data/node")
     .option("--json", "print one JSON line with the node's URLs once it runs")
     .addHelpText(
       "after",
@@ -202,7 +202,7 @@ export function registerNodeCommands(program: Command): void {
   node
     .command("show")
     .description("print the node's stored settings")
-    .option("--data-dir <dir>", "the node's data dir", ".dimo-node")
+    .option("--data-dir <dir>", "the node's data dir", ".data/node")
     .option("--json", "as JSON")
     .action((o: { dataDir: string; json?: boolean }) => {
       const config = readConfig(o.dataDir);

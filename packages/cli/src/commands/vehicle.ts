@@ -2,10 +2,10 @@
  * `dimo vehicle mint|list|show|burn`: vehicle identities. Writes go to the chain, signed by the
  * owner's key; reads come from the node's identity index (DIMO's identity API).
  */
-import { burnVehicle, getVehicle, mintVehicle } from "@dimo-open/protocol";
+import { burnVehicle, decodePermissions, getVehicle, mintVehicle } from "@dimo-open/protocol";
 import type { Command } from "commander";
 import type { Address } from "viem";
-import { address, integer, tokenId } from "../args.ts";
+import { address, integer, privilegeNames, tokenId } from "../args.ts";
 import { refused } from "../chain.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { table } from "../output.ts";
@@ -225,7 +225,14 @@ export function registerVehicleCommands(program: Command): void {
           throw new CliError(`vehicle ${vehicleId} does not exist on this network.`, ExitCode.Refused);
         throw error;
       });
-      const v = { ...summarize(r.vehicle), did: r.vehicle.tokenDID, grants: r.vehicle.sacds.nodes };
+      const v = {
+        ...summarize(r.vehicle),
+        did: r.vehicle.tokenDID,
+        grants: r.vehicle.sacds.nodes.map((g) => ({
+          ...g,
+          privilegeNames: privilegeNames(decodePermissions(BigInt(g.permissions))),
+        })),
+      };
       ctx.out.result(v, () =>
         [
           `Vehicle ${v.tokenId}: ${describeVehicle(v)}`,
@@ -233,8 +240,8 @@ export function registerVehicleCommands(program: Command): void {
           `  Manufacturer   ${v.manufacturer ? `${v.manufacturer.name} (${v.manufacturer.tokenId})` : "-"}`,
           `  Device         ${v.device ? `${v.device.tokenId} ${v.device.address}` : "-"}`,
           `  Minted         ${v.mintedAt}`,
-          `  Grants         ${v.grants.length === 0 ? "none" : ""}`,
-          ...v.grants.map((g) => `    ${g.grantee}  permissions ${g.permissions}  until ${g.expiresAt}`),
+          `  Grants         ${v.grants.length === 0 ? "none" : `${v.grants.length} in force`}`,
+          ...v.grants.map((g) => `    ${g.grantee}  ${g.privilegeNames.join(", ")}  until ${g.expiresAt}`),
         ].join("\n"),
       );
     });
