@@ -167,6 +167,15 @@ describe("a node on the devnet", () => {
     const latest = await sdk.latestSignals(vehicleToken, { tokenId: vehicleId, signals: ["speed"] });
     expect(latest.errors ?? []).toEqual([]);
     expect(latest.values.speed?.value).toBe(57.5);
+
+    // Device services are mounted: a node with no configuration template yet tells the device's
+    // operator exactly what is missing, about this very vehicle.
+    const urls = await fetch(`${node.apiUrl}/v1/device-config/eth-addr/${deviceSigner.address}/urls`);
+    expect(urls.status).toBe(404);
+    expect(await urls.text()).toMatch(
+      /No configuration template applies.*Volvo XC40 2022.*add a default rule/,
+    );
+    expect(node.nodeAddress).toMatch(/^0x[0-9a-fA-F]{40}$/);
     expect(strangerKey).toBeDefined();
   });
 });

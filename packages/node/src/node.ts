@@ -1,14 +1,26 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProtocolAddresses } from "@dimo-open/protocol";
 import pino, { type Logger } from "pino";
-import { createPublicClient, custom, defineChain, type EIP1193Provider, http, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  custom,
+  defineChain,
+  type EIP1193Provider,
+  type Hex,
+  http,
+  type PublicClient,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { bearerToken, createFetchApi, fetchUnauthorizedError } from "./api/fetch/index.ts";
-import { createApiServer } from "./api/server.ts";
+import { createApiServer, type FetchHandler } from "./api/server.ts";
+import { SerialConnection } from "./api/sql.ts";
 import { verifyVehicleToken } from "./auth/tokens.ts";
 import { ChainIndexer } from "./chain/index.ts";
+import { aedesCommandTransport, CommandService, createCommandsHandler } from "./commands/index.ts";
 import { type NodeConfigInput, parseNodeConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import * as ds from "./device-services/index.ts";
 import { hardwareEventSources } from "./identity/hardwareSources.ts";
 import { createIngest, startIngestServer, startMqttBroker } from "./ingest/index.ts";
 import { RawArchive } from "./telemetry/index.ts";
@@ -17,6 +29,13 @@ export interface StartNodeOptions {
   /** The chain in-process (the devnet's EIP-1193 provider); default: JSON-RPC at `chain.rpcUrl`. */
   provider?: { request(args: { method: string; params?: unknown }): Promise<unknown> };
   logger?: Logger;
+  /**
+   * The node's own key: it signs remote commands to devices (which pin its address). Default: a
+   * key generated at first start in `<dataDir>/node-key` (mode 0600) and reused after.
+   */
+  nodeKey?: Hex;
+  /** A directory of DBC files served to devices as their CAN configuration (synced at start). */
+  dbcDir?: string;
 }
 
 export interface RunningNode {
@@ -27,8 +46,34 @@ export interface RunningNode {
   /** Embedded MQTT broker URL, when on. */
   mqttUrl: string | undefined;
   indexer: ChainIndexer;
+  /** The address devices pin to authenticate the node's commands. */
+  nodeAddress: `0x${string}`;
   close(): Promise<void>;
 }
+
+/** Reads the node key from the data dir, or creates it (0600) on first start. Never logged. */
+function nodeKeyIn(dataDir: string): Hex {
+  const path = join(dataDir, "node-key");
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077)
+      throw new Error(`${path} is readable by others (mode ${mode.toString(8)}); run chmod 600 ${path}`);
+    return readFileSync(path, "utf8").trim() as Hex;
+  }
+  const key = generatePrivateKey();
+  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: "wx" });
+  return key;
+}
+
+/** Prefix mounts answer 404 when a device-services handler has no such route. */
+const orNotFound =
+  (handler: (request: Request) => Promise<Response | undefined>): FetchHandler =>
+  async (request) =>
+    (await handler(request)) ??
+    Response.json(
+      { code: 404, message: `No route ${request.method} ${new URL(request.url).pathname}.` },
+      { status: 404 },
+    );
 
 /**
  * Starts a node: its database, the chain indexer (identity, pairings, grants, bans), device
@@ -101,6 +146,32 @@ export async function startNode(
     await ingest.start();
     stack.push(() => ingest.stop());
 
+    // Device services: configuration, firmware, performance tracking; it watches ingest.
+    const issuer = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;
+    const dsSql = await SerialConnection.open(db);
+    const deviceConfig = await ds.DeviceConfigService.open({
+      sql: dsSql,
+      profiles: new ds.IdentityVehicleProfiles(indexer.identity, new ds.FingerprintProtocols(dsSql)),
+    });
+    if (options.dbcDir) await deviceConfig.syncDbcDirectory(options.dbcDir);
+    const firmware = await ds.FirmwareReleases.open({
+      sql: dsSql,
+      dir: join(config.dataDir, "firmware"),
+      makers: new ds.IdentityMakerKeys(indexer.identity),
+      identity: indexer.identity,
+    });
+    const evidence = await ds.PerformanceEvidence.open(dsSql, { baseUrl: issuer });
+    const performance = new ds.DevicePerformance({
+      catalog: new ds.ChainDeviceCatalog(indexer.identity),
+      evidence,
+    });
+    performance.start();
+    stack.push(async () => performance.stop());
+    const feed = new ds.TelemetryFeed({ sql: dsSql, record: (o) => performance.record(o) });
+    await feed.start();
+    stack.push(async () => feed.stop());
+    const observed = ds.observeIngest(ingest, performance);
+
     let ingestUrl: string | undefined;
     if (config.ingest.http) {
       const server = await startIngestServer({
@@ -112,9 +183,11 @@ export async function startNode(
       ingestUrl = `http://${config.ingest.http.host}:${server.port}`;
     }
     let mqttUrl: string | undefined;
+    let commands: CommandService | undefined;
+    const nodeAccount = privateKeyToAccount(options.nodeKey ?? nodeKeyIn(config.dataDir));
     if (config.ingest.mqtt) {
       const broker = await startMqttBroker({
-        ingest,
+        ingest: observed,
         directory: indexer.identity,
         chainId: config.chain.chainId,
         host: config.ingest.mqtt.host,
@@ -122,12 +195,29 @@ export async function startNode(
       });
       stack.push(() => broker.close());
       mqttUrl = `mqtt://${config.ingest.mqtt.host}:${broker.port}`;
+      // Remote commands reach devices over the embedded broker's per-device command topic.
+      commands = await CommandService.open({
+        sql: await SerialConnection.open(db),
+        chain: { publicClient, addresses: protocol },
+        chainId: config.chain.chainId,
+        identity: indexer.identity,
+        signer: nodeAccount,
+        transport: aedesCommandTransport(broker.broker),
+      });
+      commands.start();
+      const started = commands;
+      stack.push(() => started.stop());
     }
 
-    const issuer = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;
     const archive = await RawArchive.open(db);
     // The Fetch API reads the raw archive with the same vehicle tokens as telemetry; its
     // authorizer needs the API's key ring, which exists once the API is built: bound below.
+    // Handlers that need the API's key ring are bound once the API exists (below).
+    let deviceServicesHandler: ((request: Request) => Promise<Response | undefined>) | undefined;
+    let commandsHandler: ((request: Request) => Promise<Response | undefined>) | undefined;
+    const late = (
+      get: () => ((request: Request) => Promise<Response | undefined>) | undefined,
+    ): FetchHandler => orNotFound(async (request) => get()?.(request));
     let authorizeVehicle:
       | ((request: Request) => Promise<{ vehicleTokenId: bigint; privileges: readonly number[] }>)
       | undefined;
@@ -149,7 +239,13 @@ export async function startNode(
       identity: indexer.identity,
       credits: config.credits,
       webhooks: { allowPrivateTargets: config.allowPrivateWebhookTargets },
-      mounts: { "/fetch": async (request: Request) => await fetchApi.fetch(request) },
+      mounts: {
+        "/fetch": async (request: Request) => await fetchApi.fetch(request),
+        "/v1/device-config": late(() => deviceServicesHandler),
+        "/v1/firmware": late(() => deviceServicesHandler),
+        "/v1/device-performance": late(() => deviceServicesHandler),
+        "/v1/vehicle": late(() => commandsHandler),
+      },
       logError: (error, context) => log.error({ err: error, ...context }, "api error"),
     });
     authorizeVehicle = async (request) => {
@@ -162,10 +258,27 @@ export async function startNode(
         throw fetchUnauthorizedError(`unauthorized: ${(error as Error).message}`);
       }
     };
+    deviceServicesHandler = ds.createDeviceServicesHandler({
+      config: deviceConfig,
+      firmware,
+      performance,
+      evidence,
+      identity: indexer.identity,
+      authenticate: ds.apiTokenAuthenticator(api.services.keys, api.services.issuer),
+      publicUrl: issuer,
+      operatorToken: config.credits.operatorToken,
+    });
+    if (commands) {
+      commandsHandler = createCommandsHandler({
+        commands,
+        keys: api.services.keys,
+        issuer: api.services.issuer,
+      });
+    }
     const { url: apiUrl } = await api.listen(config.api.port, config.api.host);
     stack.push(() => api.close());
     log.info({ apiUrl, ingestUrl, mqttUrl }, "node started");
-    return { apiUrl, ingestUrl, mqttUrl, indexer, close };
+    return { apiUrl, ingestUrl, mqttUrl, indexer, nodeAddress: nodeAccount.address, close };
   } catch (error) {
     await close();
     throw error;
