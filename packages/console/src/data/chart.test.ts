@@ -50,6 +50,24 @@ describe("scales and paths", () => {
     expect(s.yTicks).toEqual([0, 20, 40, 60, 80, 100]);
   });
 
+  it("draws all-zero data on a 0–1 axis when zero is included", () => {
+    const s = scalesFor(
+      [
+        {
+          name: "v",
+          points: [
+            { x: 0, y: 0 },
+            { x: 1, y: 0 },
+          ],
+        },
+      ],
+      area,
+      true,
+    );
+    expect(s.yTicks[0]).toBe(0);
+    expect(s.yTicks.at(-1)).toBe(1);
+  });
+
   it("includes zero when asked", () => {
     const s = scalesFor(
       [

@@ -72,6 +72,8 @@ export function scalesFor(series: readonly Series[], area: PlotArea, zero = fals
   if (zero) {
     y0 = Math.min(0, y0);
     y1 = Math.max(0, y1);
+    // Nothing but zeros (an empty week): a 0–1 axis rather than one centred on zero.
+    if (y0 === 0 && y1 === 0) y1 = 1;
   }
   const yTicks = niceTicks(y0, y1);
   const lo = yTicks[0]!;

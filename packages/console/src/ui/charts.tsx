@@ -65,7 +65,7 @@ export function LineChart(props: {
             </text>
           ))}
         {props.unit && (
-          <text className="tick unit" x={area.left - 6} y={12} textAnchor="end">
+          <text className="tick unit" x={4} y={12}>
             {props.unit}
           </text>
         )}
@@ -171,7 +171,7 @@ export function BarChart(props: {
           }),
         )}
         {props.unit && (
-          <text className="tick unit" x={area.left - 6} y={12} textAnchor="end">
+          <text className="tick unit" x={4} y={12}>
             {props.unit}
           </text>
         )}
