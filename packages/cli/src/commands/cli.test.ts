@@ -267,3 +267,65 @@ describe("finding the network", () => {
     }
   });
 });
+
+describe("dimo node", () => {
+  it("stores validated settings, then runs a second node on them that indexes the chain, until Ctrl-C", async () => {
+    const nodeDir = mkdtempSync(join(tmpdir(), "dimo-node-cli-"));
+    try {
+      const ports = ["--api-port", "0", "--ingest-port", "0", "--no-mqtt"];
+      const init = await dimo([
+        "node",
+        "init",
+        "--data-dir",
+        nodeDir,
+        "--rpc-url",
+        stack.urls.rpcUrl,
+        ...ports,
+        "--json",
+      ]);
+      expect(init.stderr).toBe("");
+      expect(json(init)).toMatchObject({
+        chain: { chainId: 31337, startBlock: stack.record.startBlock },
+        contracts: {
+          vehicleId: stack.record.addresses.vehicleId,
+          deviceModels: stack.record.hardware.deviceModels,
+        },
+        ingest: { mqtt: false },
+      });
+      const again = await dimo(["node", "init", "--data-dir", nodeDir, "--rpc-url", stack.urls.rpcUrl]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain("exists; pass --force to replace it");
+
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", main, "node", "start", "--data-dir", nodeDir, "--json"],
+        {
+          env: { ...process.env, DIMO_PRIVATE_KEY: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      const urls = await new Promise<{ apiUrl: string }>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]!));
+        });
+        child.on("exit", (code) => reject(new Error(`node exited ${code} before running`)));
+      });
+      const vehicleId = Number(stack.record.fleet.vehicles[0]!.vehicleId);
+      const r = await fetch(`${urls.apiUrl}/identity/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ vehicle(tokenId: ${vehicleId}) { owner } }` }),
+      });
+      expect(((await r.json()) as { data: { vehicle: { owner: string } } }).data.vehicle.owner).toBe(
+        demoAccounts()[stack.record.fleet.vehicles[0]!.owner as "alice"].address,
+      );
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      rmSync(nodeDir, { recursive: true, force: true });
+    }
+  });
+});

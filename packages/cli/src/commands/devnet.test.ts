@@ -26,9 +26,12 @@ const EPHEMERAL = [
 ];
 
 /** Runs `dimo devnet --json`, waits for its description line, then stops it with SIGINT. */
-function runDevnet(
-  args: string[],
-): Promise<{ description: Record<string, unknown>; exitCode: number | null; stderr: string }> {
+function runDevnet(args: string[]): Promise<{
+  description: Record<string, unknown>;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -52,9 +55,9 @@ function runDevnet(
       err += chunk.toString();
     });
     child.on("error", reject);
-    child.on("exit", (exitCode) => {
+    child.on("exit", (exitCode, signal) => {
       if (!description) reject(new Error(`devnet exited (${exitCode}) without describing itself: ${err}`));
-      else resolve({ description, exitCode, stderr: err });
+      else resolve({ description, exitCode, signal, stderr: err });
     });
   });
 }
@@ -62,7 +65,7 @@ function runDevnet(
 describe("dimo devnet", () => {
   it("starts the network with progress, stops cleanly on Ctrl-C, and resumes it", async () => {
     const first = await runDevnet(["--data-dir", dataDir, "--vehicles", "1", "--no-fleet"]);
-    expect(first.exitCode).toBe(0);
+    expect({ code: first.exitCode, signal: first.signal, stderr: first.stderr }).toMatchObject({ code: 0 });
     expect(first.description).toMatchObject({
       chainId: 31337,
       resumed: false,
@@ -74,7 +77,9 @@ describe("dimo devnet", () => {
     expect(first.stderr).toContain("devnet: stopped.");
 
     const second = await runDevnet(["--data-dir", dataDir, "--no-fleet"]);
-    expect(second.exitCode).toBe(0);
+    expect({ code: second.exitCode, signal: second.signal, stderr: second.stderr }).toMatchObject({
+      code: 0,
+    });
     expect(second.description).toMatchObject({
       resumed: true,
       addresses: first.description.addresses,

@@ -111,23 +111,35 @@ export function registerDevnetCommand(program: Command): void {
       const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`.padStart(6);
       process.stderr.write(`dimo devnet — ${o.reset ? "starting over" : "starting"} in ${o.dataDir}\n`);
 
-      // Ctrl-C while starting: the chain keeps what it accepted; a setup cut short needs --reset.
-      let stack: DevnetStack | undefined;
-      let stopping = false;
-      const interrupted = () => {
-        if (stack || stopping) return;
-        process.stderr.write(
-          "\ndevnet: interrupted while starting. If the setup was cut short, start over with --reset.\n",
-        );
-        process.exit(130);
+      // One handler for the whole run, so that no Ctrl-C ever finds none (Node restores the
+      // default, killing the process, whenever the last listener goes). What it does depends on
+      // where the run is: starting (the chain keeps what it accepted; a setup cut short needs
+      // --reset), running (stop in reverse order), or already stopping (a second one forces it).
+      let state: "starting" | "running" | "stopping" = "starting";
+      let stopRunning: () => void = () => {};
+      let forceNext = false;
+      const onSignal = () => {
+        if (state === "starting") {
+          process.stderr.write(
+            "\ndevnet: interrupted while starting. If the setup was cut short, start over with --reset.\n",
+          );
+          process.exit(130);
+        }
+        if (state === "stopping") {
+          if (forceNext) process.exit(130);
+          forceNext = true;
+          process.stderr.write("devnet: stopping already; press Ctrl-C again to force it.\n");
+          return;
+        }
+        stopRunning();
       };
-      process.once("SIGINT", interrupted);
-      process.once("SIGTERM", interrupted);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
 
       // Loaded here, not at the top: the node and the simulator take seconds to load, and a
       // usage error should not wait for them.
       const { startDevnetStack } = await import("../stack/stack.ts");
-      stack = await startDevnetStack({
+      const running: DevnetStack = await startDevnetStack({
         dataDir: o.dataDir,
         host: o.host,
         ports,
@@ -139,26 +151,15 @@ export function registerDevnetCommand(program: Command): void {
         logLevel: o.logLevel,
         onProgress: (step) => process.stderr.write(`${elapsed()}  ${step}\n`),
       });
-      process.off("SIGINT", interrupted);
-      process.off("SIGTERM", interrupted);
-      const running = stack;
-
-      if (o.json) process.stdout.write(`${toJson(describe(running))}\n`);
-      else process.stdout.write(`${summary(running, (performance.now() - started) / 1000)}\n`);
 
       await new Promise<void>((done) => {
-        const stop = () => {
-          if (stopping) {
-            process.stderr.write("devnet: stopping already; press Ctrl-C again in a moment to force it.\n");
-            process.once("SIGINT", () => process.exit(130));
-            return;
-          }
-          stopping = true;
+        stopRunning = () => {
+          state = "stopping";
           process.stderr.write("\ndevnet: stopping the fleet, console, node and chain…\n");
           running.close().then(
             () => {
               process.stderr.write(
-                `devnet: stopped. \`npm start\` resumes this network; --reset starts over.\n`,
+                "devnet: stopped. `npm start` resumes this network; --reset starts over.\n",
               );
               done();
             },
@@ -168,9 +169,12 @@ export function registerDevnetCommand(program: Command): void {
             },
           );
         };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+        state = "running";
+        if (o.json) process.stdout.write(`${toJson(describe(running))}\n`);
+        else process.stdout.write(`${summary(running, (performance.now() - started) / 1000)}\n`);
       });
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     });
 }
 

@@ -11,6 +11,7 @@ import pino from "pino";
 import { createPublicClient, http } from "viem";
 import { integer, port } from "../args.ts";
 import { CliError, ExitCode } from "../errors.ts";
+import { runUntilInterrupted } from "../interrupt.ts";
 import { networkOptions, requireRpc, resolveNetwork } from "../network.ts";
 import { output, toJson } from "../output.ts";
 
@@ -183,18 +184,15 @@ export function registerNodeCommands(program: Command): void {
         ingestUrl: running.ingestUrl ?? null,
         mqttUrl: running.mqttUrl ?? null,
       };
-      process.stdout.write(
-        o.json
-          ? `${toJson(urls)}\n`
-          : `dimo node is running\n  API      ${urls.apiUrl}\n  Ingest   ${urls.ingestUrl ?? "off"}\n  MQTT     ${urls.mqttUrl ?? "off"}\nStop with Ctrl-C.\n`,
-      );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.stderr.write("dimo node: stopping…\n");
-          running.close().then(done, done);
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+      await runUntilInterrupted({
+        announce: () =>
+          process.stdout.write(
+            o.json
+              ? `${toJson(urls)}\n`
+              : `dimo node is running\n  API      ${urls.apiUrl}\n  Ingest   ${urls.ingestUrl ?? "off"}\n  MQTT     ${urls.mqttUrl ?? "off"}\nStop with Ctrl-C.\n`,
+          ),
+        stop: () => running.close(),
+        stopping: "dimo node: stopping…",
       });
       logger.flush();
     });

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { integer } from "../args.ts";
 import { writer } from "../chain.ts";
 import { CliError, ExitCode } from "../errors.ts";
+import { runUntilInterrupted } from "../interrupt.ts";
 import { resolveSigner } from "../keys.ts";
 import { networkOptions } from "../network.ts";
 import { output } from "../output.ts";
@@ -174,23 +175,20 @@ export function registerSimCommands(program: Command): void {
           pino.destination({ dest: join(devnet.dir, "logs", "sim.log"), mkdir: true }),
         ),
       });
-      out.result({ vehicles: running, ingestUrl: urls.ingestUrl }, () =>
-        [
-          `Running ${running.length} more simulated vehicle(s) against ${urls.ingestUrl}:`,
-          ...running.map(
-            (v) =>
-              `  vehicle ${v.vehicleId}  ${v.year} ${v.make} ${v.model}, owner ${v.owner}, device ${v.deviceId} (simulated device ${v.index})`,
+      await runUntilInterrupted({
+        announce: () =>
+          out.result({ vehicles: running, ingestUrl: urls.ingestUrl }, () =>
+            [
+              `Running ${running.length} more simulated vehicle(s) against ${urls.ingestUrl}:`,
+              ...running.map(
+                (v) =>
+                  `  vehicle ${v.vehicleId}  ${v.year} ${v.make} ${v.model}, owner ${v.owner}, device ${v.deviceId} (simulated device ${v.index})`,
+              ),
+              "Stop with Ctrl-C (they resume with the next `dimo sim start`).",
+            ].join("\n"),
           ),
-          "Stop with Ctrl-C (they resume with the next `dimo sim start`).",
-        ].join("\n"),
-      );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          out.progress("sim: stopping…");
-          fleet.stop().then(done, done);
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        stop: () => fleet.stop(),
+        stopping: "sim: stopping…",
       });
     });
 }
