@@ -62,6 +62,7 @@ export function registerCanCommands(program: Command): void {
   can
     .command("logger-schema")
     .description("print the JSON Schema (draft 2020-12) of the device logger configuration")
+    .option("--json", "the same (the schema is JSON either way)")
     .action(() => {
       process.stdout.write(`${JSON.stringify(loggerConfigJsonSchema(), null, 2)}\n`);
     });

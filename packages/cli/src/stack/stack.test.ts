@@ -3,10 +3,17 @@
  * setup's transactions, the node, the simulated fleet's data arriving, an app reading it through
  * the SDK with the demo licence's key, and a second start resuming the same network.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getDevice, getGrantedPrivileges, getLicense, withHardware } from "@dimo-open/protocol";
+import {
+  getDevice,
+  getDevLicense,
+  getGrantedPrivileges,
+  getLicense,
+  withHardware,
+} from "@dimo-open/protocol";
 import { DimoClient } from "@dimo-open/sdk";
 import { afterAll, describe, expect, it } from "vitest";
 import { readStackUrls, STACK_FILE } from "./record.ts";
@@ -19,6 +26,15 @@ afterAll(async () => {
   for (const s of stacks) await s.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** A port nothing listens on now (the OS picks it). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 
 const start = async () => {
   const stack = await startDevnetStack({
@@ -109,6 +125,50 @@ describe("startDevnetStack", () => {
     );
     expect(again.valid).toBe(true);
     await second.close();
+  });
+
+  it("serves the console with its config.json and the node under one origin, and lets the demo app sign in from it", async () => {
+    const files = mkdtempSync(join(tmpdir(), "dimo-stack-console-"));
+    writeFileSync(join(files, "index.html"), "<!doctype html><title>console</title>");
+    const port = await freePort();
+    const third = await startDevnetStack({
+      dataDir,
+      ports: { chain: 0, api: 0, ingest: 0, mqtt: false, console: port },
+      console: { dir: files },
+      fleet: false,
+      logLevel: "warn",
+    });
+    stacks.push(third);
+    try {
+      expect(third.consoleUrl).toBe(`http://127.0.0.1:${port}`);
+      const config = (await (await fetch(`${third.consoleUrl}/config.json`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(config).toMatchObject({
+        chainId: 31337,
+        rpcUrl: "/rpc",
+        nodeUrl: "/node",
+        addresses: third.record.addresses,
+        hardware: third.record.hardware,
+        demoMnemonic: "test test test test test test test test test test test junk",
+      });
+      expect(await (await fetch(`${third.consoleUrl}/node/health`)).json()).toEqual({ status: "ok" });
+      // A console on a port the network was not set up for: the app's redirect URIs follow it.
+      const origin = `http://localhost:${port}`;
+      expect(third.record.developer.redirectUris).toContain(origin);
+      const license = await getDevLicense(third.chain.admin, BigInt(third.record.developer.licenseId));
+      expect(license.redirectUris).toContain(origin);
+      const sdk = new DimoClient({ baseUrl: `${third.consoleUrl}/node` });
+      await sdk.signIn({
+        clientId: third.record.developer.clientId,
+        domain: origin,
+        signer: demoAccounts().developer,
+      });
+    } finally {
+      await third.close();
+      rmSync(files, { recursive: true, force: true });
+    }
   });
 
   it("refuses a chain without its setup record and says to start over", async () => {

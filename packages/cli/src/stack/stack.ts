@@ -9,13 +9,20 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type RunningNode, startNode } from "@dimo-open/node";
-import { erc721Did } from "@dimo-open/protocol";
+import { erc721Did, setRedirectUri } from "@dimo-open/protocol";
 import { DEVNET_MNEMONIC, type DevnetNetwork, startDevnetNetwork } from "@dimo-open/protocol/devnet";
 import pino, { type Logger } from "pino";
+import { createWalletClient, custom } from "viem";
 import { prepareConsoleFiles } from "./consoleBuild.ts";
 import { type ConsoleConfigJson, type ConsoleServer, startConsoleServer } from "./consoleServer.ts";
 import { type SimulatedVehicles, startSimulatedVehicles } from "./fleet.ts";
-import { checkVehicleCount, DEFAULT_VEHICLES, resolveStackPorts, type StackPorts } from "./options.ts";
+import {
+  checkVehicleCount,
+  DEFAULT_STACK_PORTS,
+  DEFAULT_VEHICLES,
+  resolveStackPorts,
+  type StackPorts,
+} from "./options.ts";
 import {
   readStackRecord,
   removeStackUrls,
@@ -24,6 +31,7 @@ import {
   writeStackRecord,
   writeStackUrls,
 } from "./record.ts";
+import { demoAccounts } from "./roles.ts";
 import { setUpDemoNetwork } from "./setup.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -102,6 +110,43 @@ function portInUse<T>(part: string, port: number, flag: string, start: () => Pro
   });
 }
 
+/** The origins the console is opened at: the demo app's sign-in domains (redirect URIs). */
+function consoleOrigins(port: number): string[] {
+  return [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
+/**
+ * A resumed network served on another console port than at its setup: the demo app adds that
+ * origin to its redirect URIs (a real transaction by its owner), so signing in from the console
+ * keeps working.
+ */
+async function withConsoleRedirects(
+  chain: DevnetNetwork,
+  record: StackRecord,
+  port: number | false,
+): Promise<StackRecord> {
+  if (port === false || port === 0) return record;
+  const missing = consoleOrigins(port).filter((uri) => !record.developer.redirectUris.includes(uri));
+  if (missing.length === 0) return record;
+  const developer = demoAccounts().developer;
+  const client = {
+    ...chain.admin,
+    walletClient: createWalletClient({
+      chain: chain.chain,
+      transport: custom(chain.devnet.provider, { retryCount: 0 }),
+      account: developer,
+      pollingInterval: 20,
+      cacheTime: 0,
+    }),
+  };
+  for (const uri of missing)
+    await setRedirectUri(client, { tokenId: BigInt(record.developer.licenseId), uri, enabled: true });
+  return {
+    ...record,
+    developer: { ...record.developer, redirectUris: [...record.developer.redirectUris, ...missing] },
+  };
+}
+
 export async function startDevnetStack(options: DevnetStackOptions): Promise<DevnetStack> {
   const dataDir = resolve(options.dataDir);
   const host = options.host ?? "127.0.0.1";
@@ -160,18 +205,16 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
       if (!found) throw new StackSetupIncompleteError(dataDir);
       if (found.addresses.vehicleId !== chain.deployment.addresses.vehicleId)
         throw new StackSetupIncompleteError(dataDir);
-      record = found;
+      record = await withConsoleRedirects(chain, found, ports.console);
+      if (record !== found) writeStackRecord(dataDir, record);
       progress(
         `setup: skipped (resumed network: ${record.fleet.vehicles.length} vehicles, maker ${record.maker.name})`,
       );
     } else {
-      const consolePort = ports.console === false || ports.console === 0 ? undefined : ports.console;
       record = await setUpDemoNetwork(chain, {
         vehicles,
         seed: options.seed ?? "dimo-devnet",
-        redirectUris: consolePort
-          ? [`http://localhost:${consolePort}`, `http://127.0.0.1:${consolePort}`]
-          : ["http://localhost:5173"],
+        redirectUris: consoleOrigins(ports.console || (DEFAULT_STACK_PORTS.console as number)),
         onStep: (s) => progress(`setup: ${s}`),
       });
       writeStackRecord(dataDir, record);
