@@ -16,47 +16,63 @@ import {
 } from "@dimo-open/protocol";
 import type { Eip1193Provider } from "@dimo-open/protocol/devnet";
 
-/** Waits until the chain's latest block is at or past `timestamp` (seconds), on the wall clock. */
+/**
+ * Waits, in real time, until the chain's clock reaches `timestamp` (seconds). An automining devnet
+ * makes blocks only for transactions, and calls (viem simulates every write first) run against
+ * the latest block's time: so this mines an empty block to read the chain's clock now (never
+ * setting it), sleeps the difference, and mines again.
+ */
 export async function waitForChainTime(
   client: HardwareClient,
   provider: Eip1193Provider,
   timestamp: bigint,
 ): Promise<void> {
   for (;;) {
-    const wait = Number(timestamp) * 1000 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait + 20, 1000)));
-    else {
-      // An automining devnet makes blocks only for transactions, and calls (viem simulates every
-      // write first) run against the latest block's time: mine an empty block, on the wall
-      // clock, so the chain sees the second that has come.
-      const latest = await client.publicClient.getBlock({ blockTag: "latest" });
-      if (latest.timestamp >= timestamp) return;
-      await provider.request({ method: "evm_mine", params: [] });
-      const mined = await client.publicClient.getBlock({ blockTag: "latest" });
-      if (mined.timestamp >= timestamp) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if ((await client.publicClient.getBlock({ blockTag: "latest" })).timestamp >= timestamp) return;
+    await provider.request({ method: "evm_mine", params: [] });
+    const now = (await client.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+    if (now >= timestamp) return;
+    // Somewhere inside second `now`: after (timestamp - now) seconds the chain is in `timestamp`.
+    await new Promise((r) => setTimeout(r, Number(timestamp - now) * 1000));
   }
 }
 
-/** Runs `proposal` through the governor with `voter`'s delegated votes. */
+/** The vote window closed before the vote landed (a stalled machine): propose again. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs `proposal` through the governor with `voter`'s delegated votes. With a voting period of a
+ * few seconds a machine that stalls can miss the window; the proposal is then made again (with
+ * the attempt in its description, since a proposal's id is its content), up to three times.
+ */
 export async function passProposal(
   voter: HardwareClient,
   provider: Eip1193Provider,
   proposal: GovernanceProposal,
   onStep: (step: string) => void = () => {},
 ): Promise<{ proposalId: bigint; executed: WriteResult }> {
-  const { proposalId, voteStart, voteEnd } = await proposeGovernance(voter, proposal);
-  onStep("proposed; voting opens in a moment");
-  // The governor counts a vote from the second after the snapshot, until the deadline inclusive.
-  await waitForChainTime(voter, provider, BigInt(voteStart) + 1n);
-  await castGovernanceVote(voter, { proposalId, support: "for", reason: "devnet demo" });
-  onStep("voted for; waiting for the vote to close");
-  await waitForChainTime(voter, provider, BigInt(voteEnd) + 1n);
-  await queueGovernance(voter, proposal);
-  const { eta } = await getProposal(voter, proposalId);
-  onStep("queued in the timelock");
-  await waitForChainTime(voter, provider, eta);
-  const executed = await executeGovernance(voter, proposal);
-  return { proposalId, executed };
+  for (let attempt = 1; ; attempt++) {
+    const current =
+      attempt === 1 ? proposal : { ...proposal, description: `${proposal.description} (attempt ${attempt})` };
+    const { proposalId, voteStart, voteEnd } = await proposeGovernance(voter, current);
+    onStep(attempt === 1 ? "proposed; voting opens in a moment" : `proposed again (attempt ${attempt})`);
+    // The governor counts a vote from the second after the snapshot, until the deadline inclusive.
+    await waitForChainTime(voter, provider, BigInt(voteStart) + 1n);
+    try {
+      await castGovernanceVote(voter, { proposalId, support: "for", reason: "devnet demo" });
+    } catch (error) {
+      const { state } = await getProposal(voter, proposalId);
+      if (state !== "defeated" || attempt === MAX_ATTEMPTS) throw error;
+      onStep("the vote window closed before the vote landed");
+      continue;
+    }
+    onStep("voted for; waiting for the vote to close");
+    await waitForChainTime(voter, provider, BigInt(voteEnd) + 1n);
+    await queueGovernance(voter, current);
+    const { eta } = await getProposal(voter, proposalId);
+    onStep("queued in the timelock");
+    await waitForChainTime(voter, provider, eta);
+    const executed = await executeGovernance(voter, current);
+    return { proposalId, executed };
+  }
 }
