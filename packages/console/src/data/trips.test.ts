@@ -42,7 +42,7 @@ describe("splitTrips", () => {
     const trips = splitTrips([
       ...drive(t0, 48.1, 11.5, 20),
       ...parked,
-      ...drive(t0 + 50 * MIN, 48.1, 11.9, 5),
+      ...drive(t0 + 50 * MIN, 48.1, 11.77, 5),
     ]);
     expect(trips.map((t) => t.fixes.length)).toEqual([20, 6]);
     // The second trip starts when the vehicle moves off, not when it parked.
@@ -59,6 +59,16 @@ describe("splitTrips", () => {
     const trips = splitTrips(fixes);
     expect(trips).toHaveLength(1);
     expect(trips[0]!.fixes.map((f) => f.at)).toEqual(drive(t0, 48.1, 11.5, 5).map((f) => f.at));
+  });
+
+  it("skips fixes no car could reach (GPS glitches)", () => {
+    const t0 = Date.UTC(2026, 0, 5, 8);
+    const fixes = drive(t0, 48.1, 11.5, 10);
+    // One minute after the 5th fix, 300 km away.
+    fixes.splice(5, 0, { at: t0 + 4 * MIN + 30_000, latitude: 50.8, longitude: 11.5 });
+    const [trip] = splitTrips(fixes);
+    expect(trip!.fixes).toHaveLength(10);
+    expect(trip!.distanceKm).toBeCloseTo(9, 0);
   });
 
   it("returns nothing for no data", () => {

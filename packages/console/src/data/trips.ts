@@ -39,6 +39,8 @@ export interface TripOptions {
   stillKm?: number;
   /** Trips shorter than this are dropped as GPS jitter (default 200 m). */
   minDistanceKm?: number;
+  /** A fix the vehicle could only have reached faster than this is a glitch and skipped (default 250 km/h). */
+  maxSpeedKmh?: number;
 }
 
 /** Splits time-ordered fixes into trips. Fixes out of order or outside the globe are ignored. */
@@ -46,6 +48,7 @@ export function splitTrips(fixes: readonly Fix[], options: TripOptions = {}): Tr
   const maxGap = options.maxGapMs ?? 10 * 60_000;
   const still = options.stillKm ?? 0.03;
   const minDistance = options.minDistanceKm ?? 0.2;
+  const maxSpeed = options.maxSpeedKmh ?? 250;
   const valid = fixes
     .filter(
       (f) =>
@@ -83,6 +86,8 @@ export function splitTrips(fixes: readonly Fix[], options: TripOptions = {}): Tr
       continue;
     }
     const step = distanceKm(last, fix);
+    // A jump no car makes (a GPS glitch, a fix from elsewhere): skip it, keep the track.
+    if (step / Math.max((fix.at - last.at) / 3_600_000, 1 / 3600) > maxSpeed) continue;
     if (step < still) {
       // Standing still for longer than the gap also ends the trip (parked with the device awake).
       // Waiting at the start: the trip starts when the vehicle moves off.

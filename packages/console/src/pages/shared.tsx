@@ -107,7 +107,7 @@ export function useLicenseSignIn(): ((license: OwnedLicense) => Promise<DimoClie
 /** 7 → "#7"; identity numbers read as such. */
 export const id = (n: bigint | number) => `#${n.toString()}`;
 
-const aliases = new Map<string, Promise<{ tokenId: bigint; alias: string } | undefined>>();
+const aliases = new Map<string, Promise<{ tokenId: bigint; alias: string; owner: Address } | undefined>>();
 
 /** The developer licence behind a client id (cached per page load), or undefined for a plain account. */
 export function licenseOfClient(net: Network, clientId: Address) {
@@ -122,10 +122,11 @@ export function licenseOfClient(net: Network, clientId: Address) {
         args: [clientId],
       });
       if (tokenId === 0n) return undefined;
-      return {
-        tokenId,
-        alias: await net.publicClient.readContract({ ...c, functionName: "aliasOf", args: [tokenId] }),
-      };
+      const [alias, owner] = await Promise.all([
+        net.publicClient.readContract({ ...c, functionName: "aliasOf", args: [tokenId] }),
+        net.publicClient.readContract({ ...c, functionName: "ownerOf", args: [tokenId] }),
+      ]);
+      return { tokenId, alias, owner };
     })();
     found.catch(() => aliases.delete(key));
     aliases.set(key, found);
@@ -136,11 +137,14 @@ export function licenseOfClient(net: Network, clientId: Address) {
 /** A grantee: the app's licence alias and number when it is a licence, else the account. */
 export function Grantee(props: { address: Address }) {
   const { network } = useConsole();
+  const { account } = useWallet();
   const license = useAsync(() => licenseOfClient(network, props.address), [network, props.address]);
   if (!license.data) return <Account address={props.address} />;
   return (
     <span title={props.address}>
-      <strong>{license.data.alias || "unnamed app"}</strong>{" "}
+      <strong>
+        {license.data.alias || (license.data.owner === account?.address ? "your own licence" : "unnamed app")}
+      </strong>{" "}
       <span className="muted small">licence #{license.data.tokenId.toString()}</span>
     </span>
   );

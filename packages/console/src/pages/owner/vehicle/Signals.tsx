@@ -21,6 +21,16 @@ const LATEST = [
   "lowVoltageBatteryCurrentVoltage",
 ] as const;
 
+/** Names an owner reads on the tiles. */
+const LABELS: Record<string, string> = {
+  speed: "Speed",
+  powertrainTransmissionTravelledDistance: "Odometer",
+  powertrainCombustionEngineSpeed: "Engine speed",
+  powertrainFuelSystemRelativeLevel: "Fuel level",
+  powertrainTractionBatteryStateOfChargeCurrent: "Battery charge",
+  lowVoltageBatteryCurrentVoltage: "12 V battery",
+};
+
 const CHARTS = [
   { field: "speed", agg: "AVG" as const, title: "Speed (average)" },
   { field: "lowVoltageBatteryCurrentVoltage", agg: "AVG" as const, title: "12 V battery" },
@@ -66,7 +76,7 @@ export function LatestSignals(props: { reader: VehicleReader }) {
                   return (
                     <Stat
                       key={name}
-                      label={humanize(name)}
+                      label={LABELS[name] ?? humanize(name)}
                       value={
                         typeof v.value === "number"
                           ? formatSignal(v.value, displayUnit(getSignal(name).unit))
