@@ -149,6 +149,25 @@ async function discover(nodeUrl: string): Promise<{ chainId: number; addresses: 
   };
 }
 
+async function chainIdAt(rpcUrl: string): Promise<number> {
+  try {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json()) as { result?: string };
+    if (!body.result) throw new Error(`no chain id in ${JSON.stringify(body).slice(0, 200)}`);
+    return Number(BigInt(body.result));
+  } catch (error) {
+    throw new CliError(
+      `the chain at ${rpcUrl} did not answer (${(error as Error).message}); check --rpc-url.`,
+      ExitCode.Unreachable,
+    );
+  }
+}
+
 /** Finds the network from the options, the environment or the devnet's records. */
 export async function resolveNetwork(o: NetworkOptions): Promise<Network> {
   const env = process.env;
@@ -162,10 +181,19 @@ export async function resolveNetwork(o: NetworkOptions): Promise<Network> {
       nodeUrl: nodeUrl ? url(nodeUrl, "--node-url") : undefined,
     };
     if (o.deployment) return { ...explicit, ...readDeployment(o.deployment), devnet: undefined };
-    // Addresses: from the devnet's record when it is that devnet's chain, else from the node.
+    // Addresses: from the devnet's record when the RPC is that devnet's chain, else from the node.
     const record = existsSync(devnetDir) ? readStackRecord(devnetDir) : undefined;
-    if (record && !explicit.nodeUrl) {
-      return { ...explicit, ...fromRecord(record), devnet: { dir: devnetDir, record } };
+    if (record && !explicit.nodeUrl && explicit.rpcUrl) {
+      const chainId = await chainIdAt(explicit.rpcUrl);
+      if (chainId !== record.chainId)
+        throw new CliError(
+          `the chain at ${explicit.rpcUrl} is chain ${chainId}, not the devnet's (${record.chainId}): pass --deployment <file> with its contract addresses, or --node-url.`,
+          ExitCode.Usage,
+        );
+      // The devnet's own node, when it runs, serves what --rpc-url alone cannot (identity reads).
+      const urls = readStackUrls(devnetDir);
+      const nodeUrl = urls && processAlive(urls.pid) ? urls.nodeUrl : undefined;
+      return { ...explicit, nodeUrl, ...fromRecord(record), devnet: { dir: devnetDir, record } };
     }
     if (!explicit.nodeUrl)
       throw new CliError(
