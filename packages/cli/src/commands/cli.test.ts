@@ -329,3 +329,61 @@ describe("dimo node", () => {
     }
   });
 });
+
+describe("dimo maker, credits, challenge", () => {
+  it("reads the demo maker's licence and the app's credits, and runs a challenge to its ruling", async () => {
+    const [maker, credits] = await Promise.all([
+      dimo(["maker", "status", "--json"]),
+      dimo(["credits", "balance", "--json"]),
+    ]);
+    expect(json(maker)).toMatchObject({
+      manufacturerId: stack.record.maker.manufacturerId,
+      name: "Open Dongle Co.",
+      status: "active",
+      valid: true,
+      stake: stack.record.maker.licenseStake,
+    });
+    expect(json(credits)).toMatchObject({
+      licenseId: stack.record.developer.licenseId,
+      balance: stack.record.developer.credits,
+    });
+
+    const opened = await dimo([
+      "challenge",
+      "open",
+      "--manufacturer",
+      stack.record.maker.manufacturerId,
+      "--evidence",
+      "https://evidence.example/1",
+      "--devnet-account",
+      "alice",
+      "--json",
+    ]);
+    expect(opened.stderr).toBe("");
+    const { challengeId } = json(opened) as { challengeId: string };
+    // Only [d]Council rules.
+    const byAlice = await dimo([
+      "challenge",
+      "rule",
+      challengeId,
+      "--dismiss",
+      "--ruling",
+      "https://council.example/1",
+      "--devnet-account",
+      "alice",
+    ]);
+    expect(byAlice.code).toBe(5);
+    const ruled = await dimo([
+      "challenge",
+      "rule",
+      challengeId,
+      "--uphold",
+      "--ruling",
+      "https://council.example/1",
+      "--devnet-account",
+      "council",
+      "--json",
+    ]);
+    expect(json(ruled)).toMatchObject({ challengeId, status: "upheld" });
+  });
+});
