@@ -387,3 +387,64 @@ describe("dimo maker, credits, challenge", () => {
     expect(json(ruled)).toMatchObject({ challengeId, status: "upheld" });
   });
 });
+
+describe("dimo device", () => {
+  it("mints a device for a simulated secure element, claims it with the device's signature, pairs and unpairs it", async () => {
+    const [vehicle, device] = await Promise.all([
+      dimo([
+        "vehicle",
+        "mint",
+        "--make",
+        "Toyota",
+        "--model",
+        "Prius",
+        "--year",
+        "2019",
+        "--devnet-account",
+        "bob",
+        "--json",
+      ]),
+      dimo(["device", "mint", "--simulated", "50", "--devnet-account", "maker", "--json"]),
+    ]);
+    const vehicleId = (json(vehicle) as { tokenId: string }).tokenId;
+    const { devices } = json(device) as { devices: { tokenId: string; address: string }[] };
+    const deviceId = devices[0]!.tokenId;
+
+    const wrongKey = await dimo([
+      "device",
+      "claim",
+      deviceId,
+      "--simulated",
+      "51",
+      "--devnet-account",
+      "bob",
+    ]);
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.stderr).toContain(`but device ${deviceId} is bound to ${devices[0]!.address}`);
+
+    const claimed = await dimo([
+      "device",
+      "claim",
+      deviceId,
+      "--simulated",
+      "50",
+      "--devnet-account",
+      "bob",
+      "--json",
+    ]);
+    expect(json(claimed)).toMatchObject({ deviceId, owner: demoAccounts().bob.address });
+    const paired = await dimo(["device", "pair", deviceId, vehicleId, "--devnet-account", "bob", "--json"]);
+    expect(json(paired)).toMatchObject({ paired: true });
+    const shown = json(await dimo(["vehicle", "show", vehicleId, "--json"])) as {
+      device: { tokenId: number } | null;
+    };
+    expect(shown.device?.tokenId).toBe(Number(deviceId));
+
+    const notTheirs = await dimo(["device", "unpair", deviceId, "--devnet-account", "alice"]);
+    expect(notTheirs.code).toBe(5);
+    expect(notTheirs.stderr).toContain("[NotDeviceOrVehicleOwner]");
+    expect(
+      json(await dimo(["device", "unpair", deviceId, "--devnet-account", "bob", "--json"])),
+    ).toMatchObject({ paired: false });
+  });
+});
