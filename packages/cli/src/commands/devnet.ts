@@ -107,6 +107,10 @@ export function registerDevnetCommand(program: Command): void {
           ? o.consolePort !== undefined && { console: o.consolePort }
           : { console: false as const }),
       };
+      if (!["127.0.0.1", "localhost", "::1"].includes(o.host))
+        process.stderr.write(
+          `devnet: warning: listening on ${o.host}: anyone who reaches it can send transactions from the devnet's unlocked accounts.\n`,
+        );
       const started = performance.now();
       const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`.padStart(6);
       process.stderr.write(`dimo devnet — ${o.reset ? "starting over" : "starting"} in ${o.dataDir}\n`);
