@@ -211,7 +211,7 @@ export function registerQueryCommands(program: Command): void {
               ? `Vehicle ${o.vehicle}: no data from ${from.toISOString()} to ${to.toISOString()}.`
               : table(
                   [
-                    ["TIME", ...aliases.map((a) => a.toUpperCase())],
+                    ["TIME", ...aliases.map((a) => `${o.signals[a]!.signal}:${o.signals[a]!.agg}`)],
                     ...rows.map((r) => [r.timestamp, ...aliases.map((a) => formatValue(r[a]))]),
                   ],
                   "",
