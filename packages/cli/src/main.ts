@@ -30,6 +30,7 @@ const commandGroups: Record<string, () => Promise<Register>> = {
   query: async () => (await import("./commands/query.ts")).registerQueryCommands,
   sim: async () => (await import("./commands/sim.ts")).registerSimCommands,
   can: async () => (await import("./commands/can.ts")).registerCanCommands,
+  ota: async () => (await import("./commands/ota.ts")).registerOtaCommands,
 };
 
 async function buildProgram(argv: readonly string[]): Promise<Command> {

@@ -12,6 +12,7 @@ export {
   parseNodeConfig,
 } from "./config.ts";
 export { inTransaction, type NodeDatabase, openDatabase } from "./db/database.ts";
+export * as deviceServices from "./device-services/index.ts";
 export * as identity from "./identity/index.ts";
 export * as ingest from "./ingest/index.ts";
 export { type RunningNode, type StartNodeOptions, startNode } from "./node.ts";

@@ -48,6 +48,29 @@ export interface Webhook extends Required<Omit<WebhookDefinition, "status">> {
   createdAt: string;
 }
 
+/**
+ * An OTA release as the node reports it. `manifest` is the maker-signed firmware manifest
+ * (docs/ota.md; its type and EIP-712 signing live with the node's and the device's firmware code).
+ */
+export interface FirmwareReleaseInfo<M = Record<string, unknown>> {
+  /** The manifest's EIP-712 digest. */
+  id: Hex;
+  manufacturerId: string;
+  manifest: M;
+  signature: Hex;
+  /** The maker key that signed the manifest. */
+  signer: Address;
+  /** `awaiting_image` until the image whose SHA-256 the manifest names is uploaded. */
+  status: "awaiting_image" | "ready";
+  /** Share of the maker's devices offered the release, 0–10,000 (100 % = 10,000). */
+  basisPoints: number;
+  halted: boolean;
+  /** `issuedAt` (Unix seconds) of the last rollout order applied. */
+  lastOrderAt?: number;
+  /** Unix ms. */
+  createdAt: number;
+}
+
 export interface LatestValue {
   timestamp: string;
   value: number | string | Coordinates;
@@ -273,6 +296,41 @@ export class DimoClient {
         ...(p.to ? { to: p.to.toISOString() } : {}),
       },
     });
+  }
+
+  // ---------------------------------------------------------------- firmware (OTA) releases
+  // Makers' documents carry their own signatures: these calls need no session.
+
+  /** Registers a release from its maker-signed manifest; it waits for its image, rolled out to nobody. */
+  publishFirmwareRelease<M>(p: { manufacturerId: bigint | number; manifest: M; signature: Hex }) {
+    return request<FirmwareReleaseInfo<M>>(this.t, "POST", "v1/firmware/releases", {
+      json: { manufacturerId: p.manufacturerId.toString(), manifest: p.manifest, signature: p.signature },
+    });
+  }
+
+  /** Uploads a release's image; the node refuses it unless its size and SHA-256 are the manifest's. */
+  uploadFirmwareImage(releaseId: Hex, image: Uint8Array) {
+    return request<FirmwareReleaseInfo>(this.t, "PUT", `v1/firmware/releases/${releaseId}/image`, {
+      bytes: image,
+    });
+  }
+
+  /** Applies a maker-signed rollout order (the share of devices offered the release, or a halt). */
+  orderFirmwareRollout<O>(releaseId: Hex, signed: { order: O; signature: Hex }) {
+    return request<FirmwareReleaseInfo>(this.t, "POST", `v1/firmware/releases/${releaseId}/rollout`, {
+      json: signed,
+    });
+  }
+
+  /** A maker's releases, newest first. */
+  firmwareReleases(manufacturerId: bigint | number) {
+    return request<FirmwareReleaseInfo[]>(this.t, "GET", "v1/firmware/releases", {
+      query: { manufacturerId: manufacturerId.toString() },
+    });
+  }
+
+  firmwareRelease(releaseId: Hex) {
+    return request<FirmwareReleaseInfo>(this.t, "GET", `v1/firmware/releases/${releaseId}`);
   }
 
   /** For vehicle owners (signed in with their wallet): who read what about their vehicle, and when. */

@@ -13,6 +13,8 @@ export async function request<T>(
     token?: string;
     json?: unknown;
     form?: Record<string, string>;
+    /** A raw body (e.g. a firmware image), sent as application/octet-stream. */
+    bytes?: Uint8Array;
     query?: Record<string, string>;
     headers?: Record<string, string>;
   } = {},
@@ -21,8 +23,11 @@ export async function request<T>(
   for (const [k, v] of Object.entries(p.query ?? {})) url.searchParams.set(k, v);
   const headers: Record<string, string> = { accept: "application/json", ...p.headers };
   if (p.token) headers.authorization = `Bearer ${p.token}`;
-  let body: string | undefined;
-  if (p.json !== undefined) {
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  if (p.bytes !== undefined) {
+    headers["content-type"] = "application/octet-stream";
+    body = p.bytes as Uint8Array<ArrayBuffer>;
+  } else if (p.json !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(p.json);
   } else if (p.form) {

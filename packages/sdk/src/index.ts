@@ -6,6 +6,7 @@ export {
   type DeveloperSession,
   DimoClient,
   type DimoClientOptions,
+  type FirmwareReleaseInfo,
   type LatestValue,
   type MessageSigner,
   type VehicleToken,

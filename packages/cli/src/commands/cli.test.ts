@@ -448,3 +448,102 @@ describe("dimo device", () => {
     ).toMatchObject({ paired: false });
   });
 });
+
+describe("dimo ota", () => {
+  it("publishes a maker-signed release, shows its rollout, refuses a stranger's signature, and halts it", async () => {
+    const image = join(dataDir, "od-1-1.1.0.img");
+    writeFileSync(image, Buffer.from("OD-1 firmware 1.1.0 ".repeat(500)));
+    const device = stack.record.fleet.vehicles[0]!;
+    // What a device in the field asks the node (docs/ota.md): its address, board and running version.
+    const offer = () =>
+      fetch(
+        `${stack.node.apiUrl}/v1/firmware/eth-addr/${device.deviceAddress}/update?hardware=od-1&version=1.0.0`,
+      );
+    expect((await offer()).status).toBe(204);
+
+    const published = await dimo([
+      "ota",
+      "publish",
+      image,
+      "--name",
+      "od-1-firmware",
+      "--version",
+      "1.1.0",
+      "--hardware",
+      "od-1",
+      "--minimum-version",
+      "1.0.0",
+      "--rollout",
+      "100",
+      "--devnet-account",
+      "maker",
+      "--json",
+    ]);
+    expect(published.code, published.stderr).toBe(0);
+    const release = json(published) as {
+      id: string;
+      status: string;
+      basisPoints: number;
+      halted: boolean;
+      signer: string;
+      manifest: { imageSize: number; imageSha256: string; minimumVersion: string };
+      devicesInRollout: number[];
+    };
+    expect(release).toMatchObject({ status: "ready", basisPoints: 10_000, halted: false });
+    expect(release.signer).toBe(demoAccounts().maker.address);
+    expect(release.manifest).toMatchObject({ imageSize: 10_000, minimumVersion: "1.0.0" });
+    expect(release.devicesInRollout).toEqual([Number(device.deviceId)]);
+    // The device is offered it now, with the maker's signature it verifies itself.
+    const offered = (await (await offer()).json()) as { releaseId: string; signature: string };
+    expect(offered.releaseId).toBe(release.id);
+
+    const status = json(await dimo(["ota", "status", "--json"])) as {
+      releases: { id: string; rolloutPercent: number; halted: boolean; manifest: { version: string } }[];
+    };
+    expect(status.releases).toEqual([
+      expect.objectContaining({ id: release.id, rolloutPercent: 100, halted: false }),
+    ]);
+    const text = await dimo(["ota", "status"]);
+    expect(text.stdout).toMatch(/1\.1\.0\s+od-1-firmware\s+od-1\s+\*\s+uploaded\s+100%\s+1\/1/);
+
+    // Alice does not own the manufacturer: the node refuses her release and her orders.
+    const stranger = await dimo([
+      "ota",
+      "publish",
+      image,
+      "--name",
+      "od-1-firmware",
+      "--version",
+      "1.2.0",
+      "--hardware",
+      "od-1",
+      "--devnet-account",
+      "alice",
+    ]);
+    expect(stranger.code).toBe(5);
+    expect(stranger.stderr).toContain(`signed by ${demoAccounts().alice.address}, not by the maker`);
+    expect(stranger.stderr).toContain("firmwareSigners");
+    const strangerHalt = await dimo(["ota", "halt", release.id.slice(0, 12), "--devnet-account", "alice"]);
+    expect(strangerHalt.code).toBe(5);
+    expect(strangerHalt.stderr).toContain("not by the maker");
+
+    const halted = await dimo([
+      "ota",
+      "halt",
+      release.id.slice(0, 12),
+      "--devnet-account",
+      "maker",
+      "--json",
+    ]);
+    expect(halted.code, halted.stderr).toBe(0);
+    expect(json(halted)).toMatchObject({ id: release.id, halted: true, devicesInRollout: [] });
+    expect((await offer()).status).toBe(204);
+    const shown = await dimo(["ota", "status", "--release", release.id.slice(0, 10), "--json"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const after = json(shown) as { releases: { halted: boolean }[] };
+    expect(after.releases).toEqual([expect.objectContaining({ halted: true })]);
+    const twice = await dimo(["ota", "halt", release.id.slice(0, 10), "--devnet-account", "maker"]);
+    expect(twice.code).toBe(5);
+    expect(twice.stderr).toContain("halted already");
+  });
+});
