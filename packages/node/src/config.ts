@@ -16,6 +16,74 @@ const optionalListener = (port: number) =>
   z.union([z.literal(false), listener.extend({ port: z.number().int().min(0).max(65535).default(port) })]);
 
 /**
+ * Where a job's signing key comes from: an environment variable, or a file (a relative path is
+ * under `dataDir`; the file must be readable by its owner only). The key itself is never part of
+ * the configuration, and never logged.
+ */
+const keySource = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name") }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+export type KeySource = z.output<typeof keySource>;
+
+const every = (defaultMs: number) => z.number().int().min(100).default(defaultMs);
+
+/**
+ * The node's money jobs (docs/rewards.md, docs/payments.md), each off unless configured: the
+ * weekly rewards publisher, usage settlement, and device-stake releases and failure reports.
+ */
+const jobs = z
+  .object({
+    /** Publishes each finished week's allocations; the key must hold DimoRewards' publisher role. */
+    rewards: z
+      .strictObject({
+        dimoRewards: address,
+        key: keySource,
+        /** How often the job looks for a finished, unpublished week. */
+        intervalMs: every(300_000),
+        /** First week this node computes (weeks before it are never looked at). */
+        firstWeek: z.number().int().nonnegative().default(0),
+      })
+      .optional(),
+    /** Settles metered usage on chain for this node (its NodeRegistry id) and withdraws its revenue. */
+    settlement: z
+      .strictObject({
+        dimoCredits: address,
+        nodeRegistry: address,
+        usageSettlement: address,
+        nodeId: z.union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,76}$/)]),
+        /** Sends the settlements and withdraws (the node's operator). */
+        key: keySource,
+        /** Signs the usage batches (NodeRegistry's signer); default: the operator key. */
+        signerKey: keySource.optional(),
+        intervalMs: every(600_000),
+        /** Only requests older than this are settled (late writes never land before the cursor). */
+        lagMs: z.number().int().nonnegative().default(60_000),
+        batchSize: z.number().int().min(1).max(2000).default(1000),
+      })
+      .optional(),
+    /** Releases vested device stakes and reports failing devices (PERFORMANCE_REPORTER_ROLE). */
+    deviceStake: z
+      .strictObject({
+        hardware: z.strictObject({
+          governor: address,
+          timelock: address,
+          hardwareAuthority: address,
+          manufacturerLicense: address,
+          deviceModels: address,
+          licenseApplications: address,
+          deviceStake: address,
+          arbitration: address,
+          preorderSpots: address,
+        }),
+        key: keySource,
+        intervalMs: every(3_600_000),
+      })
+      .optional(),
+  })
+  .default({});
+
+/**
  * The node's one validated configuration (flags, environment and a file are merged into this
  * by the `dimo node` command). Defaults bring a node up on loopback with nothing else running.
  */
@@ -59,6 +127,7 @@ export const NodeConfigSchema = z.object({
       operatorToken: z.string().min(16).optional(),
     })
     .default({ initialCredits: 0 }),
+  jobs,
   /** Allow webhooks to private/loopback targets (development only). */
   allowPrivateWebhookTargets: z.boolean().default(false),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

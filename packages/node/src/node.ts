@@ -23,6 +23,7 @@ import { openDatabase } from "./db/database.ts";
 import * as ds from "./device-services/index.ts";
 import { hardwareEventSources } from "./identity/hardwareSources.ts";
 import { createIngest, startIngestServer, startMqttBroker } from "./ingest/index.ts";
+import { type RunningNodeJobs, startNodeJobs } from "./settlement/jobs.ts";
 import { RawArchive } from "./telemetry/index.ts";
 
 export interface StartNodeOptions {
@@ -48,6 +49,8 @@ export interface RunningNode {
   indexer: ChainIndexer;
   /** The address devices pin to authenticate the node's commands. */
   nodeAddress: `0x${string}`;
+  /** The money jobs configured under `jobs` (rewards, settlement, device stakes), each undefined when off. */
+  jobs: Omit<RunningNodeJobs, "stop" | "rewardsRoute">;
   close(): Promise<void>;
 }
 
@@ -215,6 +218,7 @@ export async function startNode(
     // Handlers that need the API's key ring are bound once the API exists (below).
     let deviceServicesHandler: ((request: Request) => Promise<Response | undefined>) | undefined;
     let commandsHandler: ((request: Request) => Promise<Response | undefined>) | undefined;
+    let jobs: RunningNodeJobs | undefined;
     const late = (
       get: () => ((request: Request) => Promise<Response | undefined>) | undefined,
     ): FetchHandler => orNotFound(async (request) => get()?.(request));
@@ -245,6 +249,7 @@ export async function startNode(
         "/v1/firmware": late(() => deviceServicesHandler),
         "/v1/device-performance": late(() => deviceServicesHandler),
         "/v1/vehicle": late(() => commandsHandler),
+        "/v1/rewards": late(() => jobs?.rewardsRoute),
       },
       logError: (error, context) => log.error({ err: error, ...context }, "api error"),
     });
@@ -277,8 +282,33 @@ export async function startNode(
     }
     const { url: apiUrl } = await api.listen(config.api.port, config.api.host);
     stack.push(() => api.close());
+    // The money jobs start once the API serves what they publish (rewards inputs files).
+    const started = await startNodeJobs({
+      jobs: config.jobs,
+      dataDir: config.dataDir,
+      publicClient,
+      chain,
+      transport,
+      addresses: protocol,
+      db,
+      sql: dsSql,
+      performance,
+      publicUrl: issuer,
+      log: log.child({ part: "jobs" }),
+    });
+    jobs = started;
+    stack.push(() => started.stop());
     log.info({ apiUrl, ingestUrl, mqttUrl }, "node started");
-    return { apiUrl, ingestUrl, mqttUrl, indexer, nodeAddress: nodeAccount.address, close };
+    const { rewards, settlement, deviceStake } = started;
+    return {
+      apiUrl,
+      ingestUrl,
+      mqttUrl,
+      indexer,
+      nodeAddress: nodeAccount.address,
+      jobs: { rewards, settlement, deviceStake },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
