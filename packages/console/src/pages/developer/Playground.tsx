@@ -75,6 +75,8 @@ function PlaygroundView(props: { session: DeveloperSession }) {
     action.run(
       estimate ? "Estimating the cost" : "Running the query",
       async () => {
+        // A failed run must not leave an earlier answer (another vehicle's data, or data since refused) on show.
+        setResult("");
         const vars = parseVariables();
         const started = performance.now();
         const out =
