@@ -52,6 +52,13 @@ export {
 } from "./errors.ts";
 export type { JsonObject, JsonValue } from "./json.ts";
 export {
+  DEFAULT_LOGIN_SKEW_MS,
+  type DeviceLogin,
+  deviceLoginCredentials,
+  deviceLoginMessage,
+  LOGIN_PREFIX,
+} from "./login.ts";
+export {
   canonicalEventBytes,
   DEVICE_EVENT_TYPES,
   type DeviceEventMessage,

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { decodeDbcBytes, parseDbc, validateLoggerConfig } from "@dimo-open/can";
 import { erc721Did } from "@dimo-open/protocol";
+import { deviceLoginCredentials } from "@dimo-open/stream";
 import type { Logger } from "pino";
 import { type Address, getAddress } from "viem";
 import { z } from "zod";
@@ -199,11 +200,18 @@ export async function createDeviceAgent(
 
   let uplink: Uplink;
   if (config.uplink.type === "mqtt") {
+    const { username, password } = config.uplink;
     uplink = new MqttUplink({
       url: config.uplink.url,
       deviceAddress: element.address,
-      ...(config.uplink.username !== undefined && { username: config.uplink.username }),
-      ...(config.uplink.password !== undefined && { password: config.uplink.password }),
+      // A broker with a password gets it; a node's embedded broker gets a login signed by the
+      // device key for each connection (it expires in minutes).
+      ...(username !== undefined || password !== undefined
+        ? {
+            ...(username !== undefined && { username }),
+            ...(password !== undefined && { password }),
+          }
+        : { credentials: () => deviceLoginCredentials(element, { chainId: id.chainId, now: now?.() }) }),
       ...(config.uplink.caFile !== undefined && { ca: readFileSync(at(config.uplink.caFile), "utf8") }),
     });
   } else {

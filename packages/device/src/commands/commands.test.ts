@@ -7,7 +7,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseEvent, verifyEventSignature } from "@dimo-open/stream";
+import { deviceLoginCredentials, parseEvent, verifyEventSignature } from "@dimo-open/stream";
 import mqtt, { type MqttClient } from "mqtt";
 import { type Hex, recoverMessageAddress } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
@@ -22,7 +22,6 @@ import { PersistentSequence } from "../uplink/sequence-store.ts";
 import { startTestBroker, type TestBroker } from "../uplink/test-broker.test-support.ts";
 import { CommandHandler } from "./handler.ts";
 import { CommandJournal } from "./journal.ts";
-import { deviceLoginCredentials } from "./login.ts";
 import { MqttCommandLink } from "./mqtt-link.ts";
 import { SimulatedActuator } from "./simulated-actuator.ts";
 import {

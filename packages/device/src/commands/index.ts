@@ -1,4 +1,7 @@
 // Remote commands on the device (docs/commands.md): authenticate, run once, answer signed.
+
+// The signed MQTT login is defined once, in @dimo-open/stream; re-exported for the command link's users.
+export { deviceLoginCredentials } from "@dimo-open/stream";
 export type { ActuatorOutcome, VehicleActuator } from "./actuator.ts";
 export {
   CommandHandler,
@@ -7,7 +10,6 @@ export {
   type ResultPublisher,
 } from "./handler.ts";
 export { CommandJournal, type CommandOutcome, type JournalEntry } from "./journal.ts";
-export { deviceLoginCredentials } from "./login.ts";
 export { MqttCommandLink, type MqttCommandLinkOptions } from "./mqtt-link.ts";
 export { SimulatedActuator, type SimulatedBody } from "./simulated-actuator.ts";
 export {

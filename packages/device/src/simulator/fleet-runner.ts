@@ -5,7 +5,8 @@
  * What a node operator or a performance service runs to see a fleet's traffic.
  */
 import { join } from "node:path";
-import type { CodecName } from "@dimo-open/stream";
+import { parseDid } from "@dimo-open/protocol";
+import { type CodecName, deviceLoginCredentials } from "@dimo-open/stream";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { bytesToHex } from "viem";
@@ -61,14 +62,22 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
   for (const { index, vehicle } of vehicles) {
     const element = simulatedDeviceElement(index);
     elements.push(element);
+    const identity = { source: element.address, ...o.identityFor(index, element.address) };
+    const skew = vehicle.faults.clockSkewMs;
+    const now = () => start + (Date.now() - wall0) * speed + skew;
+    // A node's broker takes a login signed for the chain of the device's NFT, on the device's clock.
+    const chainId = parseDid(identity.producer).chainId;
     const uplink =
       o.uplink.type === "mqtt"
-        ? new MqttUplink({ url: o.uplink.url, deviceAddress: element.address })
+        ? new MqttUplink({
+            url: o.uplink.url,
+            deviceAddress: element.address,
+            credentials: () => deviceLoginCredentials(element, { chainId, now: now() }),
+          })
         : new HttpUplink({ url: o.uplink.url, deviceAddress: element.address });
-    const skew = vehicle.faults.clockSkewMs;
     const agent = new DeviceAgent({
       element,
-      identity: { source: element.address, ...o.identityFor(index, element.address) },
+      identity,
       dataDir: join(o.dataDir, `device-${index}`),
       can: new SimulatedCanSource(vehicle, { speed }),
       uplink,
@@ -80,7 +89,7 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
         database: modelDatabase(vehicle.model),
         power: powerSettingsFromDocument({}),
       },
-      now: () => start + (Date.now() - wall0) * speed + skew,
+      now,
       suspended: () => vehicle.silent(),
       vin: vehicle.vin,
       tickMs: Math.max(10, Math.round(1000 / speed)),

@@ -2,7 +2,14 @@ import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CodecName, parseEvent, sniffCodec, verifyEventSignature } from "@dimo-open/stream";
+import { ingest } from "@dimo-open/node";
+import {
+  type CodecName,
+  deviceLoginCredentials,
+  parseEvent,
+  sniffCodec,
+  verifyEventSignature,
+} from "@dimo-open/stream";
 import { generatePrivateKey } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventBuffer } from "../buffer/event-buffer.ts";
@@ -173,6 +180,72 @@ describe("MQTT uplink", () => {
     expect(error).toBeInstanceOf(UplinkError);
     expect(error.permanent).toBe(true);
     expect(error.details).toContain("HTTPS");
+  });
+
+  it("signs a fresh login for every connection, so it logs in again after the node's login window has passed", async () => {
+    // One clock for the device and the node; moved instead of waited for.
+    let clock = 1_800_000_000_000;
+    const logins: { client: string; outcome: string }[] = [];
+    broker = await startTestBroker(0, {
+      // The node's own check of a device login (±5 minutes of its clock).
+      authenticate: (username, password) => {
+        try {
+          ingest.verifyDeviceLogin(username, password, { chainId: 31337, now: clock });
+          logins.push({ client: username ?? "", outcome: "accepted" });
+          return true;
+        } catch (error) {
+          logins.push({ client: username ?? "", outcome: (error as ingest.DeviceLoginError).reason });
+          return false;
+        }
+      },
+    });
+    cleanups.push(() => broker.close());
+    const fresh = new MqttUplink({
+      url: broker.url,
+      deviceAddress: element.address,
+      reconnectPeriodMs: 20,
+      credentials: () => deviceLoginCredentials(element, { chainId: 31337, now: clock }),
+    });
+    cleanups.push(() => fresh.stop());
+    const d = device(fresh);
+    await fresh.start();
+    d.forwarder.start();
+    await d.outbox.publish("dimo.status", status(1));
+    await d.forwarder.drained();
+
+    // Ten minutes later the connection drops; the reconnection signs a login for the new time.
+    clock += 10 * 60_000;
+    broker.dropClients();
+    await until(() => !fresh.connected);
+    await d.outbox.publish("dimo.status", status(2));
+    await until(() => d.buffer.stats.pending === 0);
+    expect(fresh.connected).toBe(true);
+    expect(logins).toEqual([
+      { client: element.address, outcome: "accepted" },
+      { client: element.address, outcome: "accepted" },
+    ]);
+    expect(broker.received.map((r) => verified(r.payload).event.data.signals[0]!.value)).toEqual([1, 2]);
+
+    // The contrast: a login signed once and kept is refused on the same reconnection.
+    const other = privateKeyElement(generatePrivateKey());
+    const kept = await deviceLoginCredentials(other, { chainId: 31337, now: clock });
+    const stale = new MqttUplink({
+      url: broker.url,
+      deviceAddress: other.address,
+      reconnectPeriodMs: 20,
+      ...kept,
+    });
+    cleanups.push(() => stale.stop());
+    await stale.start();
+    clock += 10 * 60_000;
+    broker.dropClients();
+    await until(() => logins.filter((l) => l.client === other.address).length >= 3);
+    expect(stale.connected).toBe(false);
+    expect(logins.filter((l) => l.client === other.address).map((l) => l.outcome)).toEqual([
+      "accepted",
+      "expired",
+      "expired",
+    ]);
   });
 });
 

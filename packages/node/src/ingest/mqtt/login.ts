@@ -1,25 +1,32 @@
 /**
- * How a device logs in to the node's MQTT broker: by signature, never by a shared password.
- *
- *   username = the device address (0x…, any case)
- *   password = "dimo-login-v1:<unixMs>:<0x signature>"
- *
- * where the signature is EIP-191 `personal_sign` by the device key over
- *
- *   DIMO device login
- *   device: <EIP-55 address>
- *   chain: <chainId>
- *   time: <unixMs>
- *
- * The node accepts a time within ±loginSkewMs (5 minutes) of its clock. The login only admits
- * the connection and scopes its topics to `devices/<address>/`; every message is still verified
- * on its own, so a replayed login within the window lets nobody publish what the device did not sign.
+ * The node's side of the MQTT device login (@dimo-open/stream's login.ts defines the message and
+ * the credentials a device sends): the username is the device address, the password
+ * "dimo-login-v1:<unixMs>:<0x signature>", an EIP-191 signature by the device key over
+ * deviceLoginMessage. The node accepts a time within ±loginSkewMs (5 minutes) of its clock. The
+ * login only admits the connection and scopes its topics to `devices/<address>/`; every message
+ * is still verified on its own, so a replayed login within the window lets nobody publish what
+ * the device did not sign.
  */
-import { type DeviceSigner, readSignature, recoverAddress, StreamError, toLowS } from "@dimo-open/stream";
+import {
+  DEFAULT_LOGIN_SKEW_MS,
+  deviceLoginMessage,
+  LOGIN_PREFIX,
+  readSignature,
+  recoverAddress,
+  StreamError,
+  toLowS,
+} from "@dimo-open/stream";
 import { type Address, getAddress, hashMessage, isAddress } from "viem";
 
-export const LOGIN_PREFIX = "dimo-login-v1";
-export const DEFAULT_LOGIN_SKEW_MS = 5 * 60_000;
+// The device side lives in @dimo-open/stream; re-exported for the node's callers and tests.
+export {
+  DEFAULT_LOGIN_SKEW_MS,
+  deviceLoginCredentials,
+  deviceLoginMessage,
+  LOGIN_PREFIX,
+} from "@dimo-open/stream";
+
+const LOGIN_PATTERN = new RegExp(`^${LOGIN_PREFIX}:(\\d{1,16}):(0x[0-9a-fA-F]{130})$`);
 
 export type LoginFailure = "malformed" | "expired" | "future_time" | "bad_signature";
 
@@ -34,24 +41,6 @@ export class DeviceLoginError extends StreamError {
   }
 }
 
-export function deviceLoginMessage(p: { address: Address; chainId: number; timeMs: number }): string {
-  return `DIMO device login\ndevice: ${getAddress(p.address)}\nchain: ${p.chainId}\ntime: ${p.timeMs}`;
-}
-
-/** The MQTT credentials a device sends: its address and a fresh login signature. */
-export async function deviceLoginCredentials(
-  signer: DeviceSigner,
-  p: { chainId: number; now?: number },
-): Promise<{ username: string; password: string }> {
-  const timeMs = p.now ?? Date.now();
-  const digest = hashMessage(
-    deviceLoginMessage({ address: signer.address, chainId: p.chainId, timeMs }),
-    "bytes",
-  );
-  const signature = Buffer.from(await signer.signDigest(digest)).toString("hex");
-  return { username: signer.address, password: `${LOGIN_PREFIX}:${timeMs}:0x${signature}` };
-}
-
 /** Checks MQTT credentials; returns the device address or throws DeviceLoginError. */
 export function verifyDeviceLogin(
   username: string | undefined,
@@ -64,7 +53,7 @@ export function verifyDeviceLogin(
   const address = getAddress(username);
   const text =
     typeof password === "string" ? password : password ? Buffer.from(password).toString("utf8") : "";
-  const match = /^dimo-login-v1:(\d{1,16}):(0x[0-9a-fA-F]{130})$/.exec(text);
+  const match = LOGIN_PATTERN.exec(text);
   if (!match) {
     throw new DeviceLoginError(
       "malformed",
