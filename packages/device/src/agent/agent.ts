@@ -87,6 +87,8 @@ export class DeviceAgent {
   #settings: PowerSettings = { ...DEFAULT_POWER_SETTINGS };
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  #tickDone: Promise<void> = Promise.resolve();
+  #stopped = false;
   #lastActivityInput = Number.NEGATIVE_INFINITY;
   #lastEvent: number;
   #lastHeartbeat = Number.NEGATIVE_INFINITY;
@@ -174,14 +176,19 @@ export class DeviceAgent {
   }
 
   /** One pass of the loop (the timer calls it; tests and benchmarks may call it directly). */
-  async tick(): Promise<void> {
-    if (this.#ticking) return;
-    if (this.#o.suspended?.()) {
-      if (this.#uplinkOn) await this.#uplinkDown();
-      return;
-    }
+  tick(): Promise<void> {
+    if (this.#ticking || this.#stopped) return this.#tickDone;
+    this.#tickDone = this.#tick();
+    return this.#tickDone;
+  }
+
+  async #tick(): Promise<void> {
     this.#ticking = true;
     try {
+      if (this.#o.suspended?.()) {
+        if (this.#uplinkOn) await this.#uplinkDown();
+        return;
+      }
       const now = this.#now();
       if (this.#o.voltage) {
         try {
@@ -316,8 +323,11 @@ export class DeviceAgent {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    // A tick half-way through signing an event finishes before the buffer closes under it.
+    await this.#tickDone;
     await this.#o.can.stop();
     this.forwarder.stop();
     await this.#o.uplink.stop();

@@ -430,6 +430,11 @@ export class EventBuffer {
     return this.#segments.reduce((n, s) => n + fstatSync(s.fd).size, 0);
   }
 
+  /** True once close() ran: nothing is appended or acknowledged any more. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -79,6 +79,9 @@ export class Forwarder {
         this.#o.uplink.send(event).then(
           () => {
             this.#inFlight.delete(event.key);
+            // The agent stopped and closed its buffer meanwhile: the event stays on disk
+            // unacknowledged and goes again after the restart (the node drops the duplicate).
+            if (this.#o.buffer.closed) return;
             this.#o.buffer.ack(event.key);
             this.#stats.acknowledged++;
             this.#delay = this.#o.retryDelayMs;
@@ -86,6 +89,7 @@ export class Forwarder {
           },
           (error: unknown) => {
             this.#inFlight.delete(event.key);
+            if (this.#o.buffer.closed) return;
             if (error instanceof UplinkError && error.permanent) {
               this.#o.buffer.ack(event.key);
               this.#stats.rejected++;
