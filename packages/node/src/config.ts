@@ -119,6 +119,13 @@ export const NodeConfigSchema = z.object({
       mqtt: optionalListener(1884).default({ host: "127.0.0.1", port: 1884 }),
     })
     .default({ http: { host: "127.0.0.1", port: 8081 }, mqtt: { host: "127.0.0.1", port: 1884 } }),
+  /** The node's DuckDB file: its memory bound and checkpoint size (db/database.ts). */
+  database: z
+    .object({
+      memoryLimit: z.string().default("1GB"),
+      checkpointThreshold: z.string().default("128MB"),
+    })
+    .default({ memoryLimit: "1GB", checkpointThreshold: "128MB" }),
   credits: z
     .object({
       /** Credits a new licence starts with on this node. */

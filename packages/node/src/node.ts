@@ -120,7 +120,7 @@ export async function startNode(
     const { deviceModels, ...addresses } = config.contracts;
     const protocol: ProtocolAddresses = addresses;
 
-    const db = await openDatabase(join(config.dataDir, "node.duckdb"));
+    const db = await openDatabase(join(config.dataDir, "node.duckdb"), config.database);
     stack.push(() => db.close());
 
     const indexer = await ChainIndexer.create({

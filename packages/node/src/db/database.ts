@@ -12,8 +12,44 @@ export interface NodeDatabase {
   close(): Promise<void>;
 }
 
-export async function openDatabase(path: string): Promise<NodeDatabase> {
-  const instance = await DuckDBInstance.create(path);
+export interface DatabaseOptions {
+  /**
+   * DuckDB's buffer pool bound (`memory_limit`, e.g. "512MB"; default 1GB). DuckDB's own default
+   * is 80% of the machine's RAM, and it keeps table blocks cached up to it, so an ingesting node
+   * would grow for hours; bounded, its memory stays flat (beyond it DuckDB evicts, or spills to
+   * temporary files).
+   */
+  memoryLimit?: string;
+  /**
+   * WAL size that triggers a checkpoint (`checkpoint_threshold`; default 128MB, DuckDB's is 16MB).
+   * Each checkpoint rewrites the tables' changed row groups and the primary-key index, a cost that
+   * grows with the tables: under ingest, 16MB checkpoints cost more CPU than everything else the
+   * store does (BENCHMARKS.md). A larger WAL means fewer of them, and a longer replay after a crash.
+   */
+  checkpointThreshold?: string;
+}
+
+/** The bound on DuckDB's memory when the caller sets none. */
+export const DEFAULT_MEMORY_LIMIT = "1GB";
+export const DEFAULT_CHECKPOINT_THRESHOLD = "128MB";
+
+const SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/;
+
+function checkSize(name: string, value: string): string {
+  if (!SIZE.test(value)) {
+    throw new RangeError(`${name} must be a size such as "512MB" or "2GB", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<NodeDatabase> {
+  const instance = await DuckDBInstance.create(path, {
+    memory_limit: checkSize("memoryLimit", options.memoryLimit ?? DEFAULT_MEMORY_LIMIT),
+    checkpoint_threshold: checkSize(
+      "checkpointThreshold",
+      options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD,
+    ),
+  });
   const connections: DuckDBConnection[] = [];
   let closed = false;
   return {
