@@ -154,6 +154,12 @@ async function actionDone(scope: Page | Locator, text: string | RegExp): Promise
   if (await failed.isVisible()) throw new Error(`the page reports: ${await failed.first().innerText()}`);
 }
 
+/** How the console names a vehicle of the demo fleet ("2019 Toyota Prius"). */
+const vehicleOf = (owner: "alice" | "bob") => {
+  const v = stack.record.fleet.vehicles.find((x) => x.owner === owner)!;
+  return { id: BigInt(v.vehicleId), name: `${v.year} ${v.make} ${v.model}` };
+};
+
 /** The grant table's row for the demo app on an owner's vehicle page. */
 const demoAppRow = (page: Page) => page.getByRole("row").filter({ hasText: stack.record.developer.alias });
 
@@ -186,7 +192,7 @@ async function revokeDemoApp(page: Page): Promise<void> {
 describe("the console in Chromium against a devnet", () => {
   it("an owner shares a vehicle with an app for a period and revokes it; the chain follows", async () => {
     const { page, context, errors } = await openAs("alice");
-    const vehicleId = BigInt(stack.record.fleet.vehicles.find((v) => v.owner === "alice")!.vehicleId);
+    const { id: vehicleId, name } = vehicleOf("alice");
     const grantee = stack.record.developer.clientId as Address;
     const onChain = () => getGrantedPrivileges(stack.chain.admin, { tokenId: vehicleId, grantee });
 
@@ -195,7 +201,7 @@ describe("the console in Chromium against a devnet", () => {
     await row.getByText("1 app").waitFor();
     await screenshot(page, "owner-vehicles");
     await row.getByRole("link").click();
-    await page.getByRole("heading", { level: 1, name: "2019 Toyota Prius" }).waitFor();
+    await page.getByRole("heading", { level: 1, name }).waitFor();
     await screenshot(page, "owner-vehicle");
 
     // The devnet's setup shared it with the demo app; revoke that first so the share below is the console's own.
@@ -235,7 +241,7 @@ describe("the console in Chromium against a devnet", () => {
   it("a developer sees a vehicle's data once its owner shares it, and is refused after the revoke", async () => {
     const owner = await openAs("bob");
     const developer = await openAs("developer");
-    const vehicleId = BigInt(stack.record.fleet.vehicles.find((v) => v.owner === "bob")!.vehicleId);
+    const { id: vehicleId, name } = vehicleOf("bob");
     const grantee = stack.record.developer.clientId as Address;
 
     await go(developer.page, "/developer/licenses", "Developer licences");
@@ -248,7 +254,7 @@ describe("the console in Chromium against a devnet", () => {
     );
     await screenshot(developer.page, "developer-license");
 
-    await go(owner.page, `/owner/vehicles/${vehicleId}`, "2018 Honda Civic");
+    await go(owner.page, `/owner/vehicles/${vehicleId}`, name);
     await revokeDemoApp(owner.page);
 
     // The playground, acting as the demo licence, asks when the vehicle was last heard from and where it is.
