@@ -8,8 +8,8 @@ export interface AsyncState<T> {
   /** Runs the load again (after a mutation, or from a "Retry" button). */
   reload(): void;
   /**
-   * Reloads now and twice more over the next seconds: for views read from the node's chain
-   * index, which follows a transaction a moment after it is mined.
+   * Reloads now and a few more times over the next 20 seconds: for views read from the node's
+   * chain index, which follows a transaction a moment after it is mined (longer on a busy machine).
    */
   reloadAfterWrite(): void;
 }
@@ -46,7 +46,7 @@ export function useAsync<T>(
   useEffect(() => () => timers.current.forEach(clearTimeout), []);
   const reloadAfterWrite = useCallback(() => {
     reload();
-    timers.current.push(setTimeout(reload, 1500), setTimeout(reload, 4000));
+    for (const ms of [1500, 4000, 10_000, 20_000]) timers.current.push(setTimeout(reload, ms));
   }, [reload]);
   return { data: state.data, error: state.error, loading: state.loading, reload, reloadAfterWrite };
 }

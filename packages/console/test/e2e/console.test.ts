@@ -127,7 +127,7 @@ async function openAs(role: "alice" | "bob" | "developer" | "maker"): Promise<{
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(consoleUrl);
   // The built-in demo wallet: pick the role's account in the top bar.
-  await page.getByLabel("Account").selectOption(accounts[role].address);
+  await page.getByLabel("Account", { exact: true }).selectOption(accounts[role].address);
   return { page, context, errors };
 }
 
@@ -383,10 +383,17 @@ describe("the console in Chromium against a devnet", () => {
     await context.close();
   });
 
-  it("shows the network's pages: manufacturers, challenges, reward weeks, node settlements", async () => {
+  it("shows the overview and the network's pages: manufacturers, challenges, reward weeks, node settlements", async () => {
     const { page, context, errors } = await openAs("alice");
+    await go(page, "/", "Overview");
+    await screenshot(page, "overview");
     await go(page, "/network/manufacturers", "Manufacturers");
-    await page.getByRole("row").filter({ hasText: stack.record.maker.name }).waitFor();
+    // The demo maker, licensed by the setup's governance vote.
+    await page
+      .getByRole("row")
+      .filter({ hasText: stack.record.maker.name })
+      .getByText("valid", { exact: true })
+      .waitFor();
     await screenshot(page, "network-manufacturers");
     for (const [path, heading, name] of [
       ["/network/challenges", /Challenges/, "network-challenges"],
