@@ -8,6 +8,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeviceConfigClient } from "../config/config-client.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
+import type { SecureElement } from "../keystore/secure-element.ts";
 import { DEFAULT_POWER_SETTINGS } from "../power/settings.ts";
 import { createFleet } from "../simulator/fleet.ts";
 import { modelDatabase, modelDbcBytes, modelLoggerConfig, VEHICLE_MODELS } from "../simulator/models.ts";
@@ -202,5 +203,60 @@ describe("device agent: event size", () => {
     );
     expect(Math.max(...sizes)).toBe(500);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(readings);
+  });
+});
+
+describe("device agent: its loop", () => {
+  it("logs a pass that failed and keeps going (a secure element that refuses a few times does not stop it)", async () => {
+    const { vehicle } = createFleet({
+      seed: "loop",
+      size: 1,
+      start: Date.UTC(2026, 0, 5, 6),
+      models: ["toyota-prius"],
+      misbehavingShare: 0,
+    })[0]!;
+    vehicle.advance(vehicle.trips[0]!.start + 60_000, () => {});
+    let refusals = 3;
+    const busy: SecureElement = {
+      address: element.address,
+      custody: element.custody,
+      signDigest: async (digest) => {
+        if (refusals > 0) {
+          refusals--;
+          throw new Error("secure element busy");
+        }
+        return element.signDigest(digest);
+      },
+    };
+    const lines: string[] = [];
+    const model = VEHICLE_MODELS["toyota-prius"];
+    const agent = new DeviceAgent({
+      element: busy,
+      identity: {
+        source: element.address,
+        producer: `did:ethr:31337:${element.address}`,
+        subject: "did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:9",
+      },
+      dataDir: mkdtempSync(join(tmpdir(), "dimo-agent-")),
+      can: new SimulatedCanSource(vehicle, { speed: 20 }),
+      uplink: new MqttUplink({ url: "mqtt://127.0.0.1:1", deviceAddress: element.address }),
+      codec: "json",
+      configuration: {
+        logger: modelLoggerConfig(model),
+        database: modelDatabase(model),
+        power: DEFAULT_POWER_SETTINGS,
+      },
+      eventIntervalMs: 1000,
+      tickMs: 20,
+      now: () => vehicle.time,
+      log: pino({ level: "error" }, { write: (line: string) => lines.push(line) }),
+    });
+    closers.push(() => agent.stop());
+    await agent.start();
+    const end = Date.now() + 10_000;
+    while (agent.buffer.stats.pending < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(refusals).toBe(0);
+    expect(agent.buffer.stats.pending).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.includes("secure element busy"))).toHaveLength(3);
   });
 });

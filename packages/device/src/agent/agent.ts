@@ -171,7 +171,15 @@ export class DeviceAgent {
       }
     });
     if (options.loop !== false) {
-      this.#timer = setInterval(() => void this.tick(), this.#o.tickMs ?? 1000);
+      // A failed pass (the secure element did not sign, the disk is full) is logged and the
+      // loop goes on: the next pass tries again, and the process does not die of it.
+      this.#timer = setInterval(
+        () =>
+          this.tick().catch((error: unknown) =>
+            this.#log.error({ error: (error as Error).message }, "agent loop pass failed"),
+          ),
+        this.#o.tickMs ?? 1000,
+      );
     }
   }
 
