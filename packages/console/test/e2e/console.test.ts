@@ -306,6 +306,18 @@ describe("the console in Chromium against a devnet", () => {
     expect(await answer.locator("pre").count()).toBe(0);
     await screenshot(dev, "developer-playground-refused");
 
+    // The owner's access log lists both refused exchanges (before the share and after the revoke).
+    await owner.page.reload();
+    const refusals = log
+      .getByRole("row")
+      .filter({ hasText: stack.record.developer.alias })
+      .filter({
+        hasText: /missing privileges/i,
+      });
+    await refusals.nth(1).waitFor();
+    expect(await refusals.count()).toBe(2);
+    await screenshot(owner.page, "owner-vehicle-access-log");
+
     // The node refuses the demo app outright, not only the console.
     const sdk = await demoApp();
     const refusal = await sdk.exchange({ tokenId: vehicleId, privileges: [1] }).catch((e: unknown) => e);
