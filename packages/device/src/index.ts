@@ -149,6 +149,12 @@ export {
   makeVin,
 } from "./simulator/fleet.ts";
 export {
+  type SimulatedFleet,
+  type SimulatedFleetOptions,
+  simulatedDeviceElement,
+  startSimulatedFleet,
+} from "./simulator/fleet-runner.ts";
+export {
   modelDatabase,
   modelDbcBytes,
   modelLoggerConfig,

@@ -3,8 +3,10 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEvent, verifyEventSignature } from "@dimo-open/stream";
+import { mnemonicToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
-import { simulatedDeviceElement, startSimulatedFleet } from "./fleet-runner.ts";
+import { createFleet } from "./fleet.ts";
+import { DEVELOPMENT_MNEMONIC, simulatedDeviceElement, startSimulatedFleet } from "./fleet-runner.ts";
 
 describe("simulated fleet runner", () => {
   it("runs one agent per vehicle with its own key, sending to one node; skewed devices send skewed times", async () => {
@@ -63,5 +65,60 @@ describe("simulated fleet runner", () => {
       // Within a couple of simulated minutes of the true time plus the device's skew.
       expect(Math.abs(first.time - simNow - v.vehicle.faults.clockSkewMs)).toBeLessThan(3 * 60_000);
     }
+  });
+});
+
+describe("simulated device keys", () => {
+  it("derive along m/44'/60'/0'/0/(1000 + index) of the development mnemonic, as a wallet would", () => {
+    for (const index of [0, 7]) {
+      const expected = mnemonicToAccount(DEVELOPMENT_MNEMONIC, { addressIndex: 1000 + index }).address;
+      expect(simulatedDeviceElement(index).address).toBe(expected);
+    }
+    expect(() => simulatedDeviceElement(-1)).toThrow(RangeError);
+  });
+});
+
+describe("a subset of a simulated fleet", () => {
+  it("runs the chosen vehicles as the same cars with the same keys, and counts what they sign", async () => {
+    const start = Date.UTC(2026, 0, 5, 9);
+    const options = {
+      seed: "subset",
+      size: 6,
+      start,
+      speed: 60,
+      misbehavingShare: 0,
+      // Nothing listens there: the events stay in the agents' buffers.
+      uplink: { type: "http" as const, url: "http://127.0.0.1:1" },
+      identityFor: (i: number) => ({
+        producer: `did:erc721:31337:0x9c94C395cBcBDe662235E0A9d3bB87Ad708561BA:${i + 1}`,
+        subject: `did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:${i + 1}`,
+      }),
+    };
+    await expect(
+      startSimulatedFleet({ ...options, indexes: [6], dataDir: mkdtempSync(join(tmpdir(), "dimo-fleet-")) }),
+    ).rejects.toThrow(RangeError);
+    const fleet = await startSimulatedFleet({
+      ...options,
+      indexes: [4, 1],
+      dataDir: mkdtempSync(join(tmpdir(), "dimo-fleet-")),
+    });
+    try {
+      const whole = createFleet({ seed: "subset", size: 6, start, misbehavingShare: 0 });
+      expect(fleet.vehicles.map((v) => v.index)).toEqual([4, 1]);
+      expect(fleet.vehicles.map((v) => v.vehicle.vin)).toEqual([
+        whole[4]!.vehicle.vin,
+        whole[1]!.vehicle.vin,
+      ]);
+      expect(fleet.elements.map((e) => e.address)).toEqual([
+        simulatedDeviceElement(4).address,
+        simulatedDeviceElement(1).address,
+      ]);
+      const deadline = Date.now() + 15_000;
+      while (fleet.eventsSigned() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await fleet.stop();
+    }
+    expect(fleet.eventsSigned()).toBeGreaterThan(0);
+    expect(fleet.eventsSigned()).toBe(fleet.agents.reduce((n, a) => n + a.buffer.stats.pending, 0));
   });
 });

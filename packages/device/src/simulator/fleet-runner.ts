@@ -4,13 +4,14 @@
  * vehicle's faults (a skewed clock, dropouts, garbage on the bus), all sending to one node.
  * What a node operator or a performance service runs to see a fleet's traffic.
  */
+import { pbkdf2Sync } from "node:crypto";
 import { join } from "node:path";
 import { parseDid } from "@dimo-open/protocol";
 import { type CodecName, deviceLoginCredentials } from "@dimo-open/stream";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { bytesToHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { HDKey } from "viem/accounts";
 import { DeviceAgent } from "../agent/agent.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
 import type { SecureElement } from "../keystore/secure-element.ts";
@@ -25,9 +26,22 @@ import { SimulatedCanSource } from "./simulated-can-source.ts";
 
 export const DEVELOPMENT_MNEMONIC = "test test test test test test test test test test test junk";
 
-/** The development key of simulated device `index` (HD path m/44'/60'/0'/0/(1000 + index)). */
+const roots = new Map<string, HDKey>();
+
+/**
+ * The development key of simulated device `index` (HD path m/44'/60'/0'/0/(1000 + index)),
+ * derived now and kept in memory only. The mnemonic's seed is stretched once (BIP-39 PBKDF2,
+ * native) and cached, so a fleet of thousands derives its keys in milliseconds.
+ */
 export function simulatedDeviceElement(index: number, mnemonic = DEVELOPMENT_MNEMONIC): SecureElement {
-  const key = mnemonicToAccount(mnemonic, { addressIndex: 1000 + index }).getHdKey().privateKey!;
+  if (!Number.isSafeInteger(index) || index < 0 || index > 1_000_000)
+    throw new RangeError(`A simulated device index is 0 to 1000000, not ${index}.`);
+  let root = roots.get(mnemonic);
+  if (!root) {
+    root = HDKey.fromMasterSeed(pbkdf2Sync(mnemonic.normalize("NFKD"), "mnemonic", 2048, 64, "sha512"));
+    roots.set(mnemonic, root);
+  }
+  const key = root.derive(`m/44'/60'/0'/0/${1000 + index}`).privateKey!;
   return privateKeyElement(bytesToHex(key));
 }
 
@@ -40,24 +54,40 @@ export interface SimulatedFleetOptions extends Omit<FleetOptions, "start"> {
   speed?: number;
   /** The producer and subject DIDs of device `index` (its NFTs, minted by whoever sets up the fleet). */
   identityFor: (index: number, deviceAddress: `0x${string}`) => Omit<EventIdentity, "source">;
+  /**
+   * Run only these vehicles of the fleet (default: all `size`). A vehicle is derived from the
+   * seed and its index alone, so vehicle 7 is the same car whichever others run.
+   */
+  indexes?: readonly number[];
   eventIntervalMs?: number;
   log?: Logger;
 }
 
 export interface SimulatedFleet {
+  /** The vehicles that run, in the order of `indexes`; agents[i] and elements[i] are theirs. */
   vehicles: FleetVehicle[];
   agents: DeviceAgent[];
   elements: SecureElement[];
+  /** Events the agents have signed and buffered so far. */
+  eventsSigned(): number;
   stop(): Promise<void>;
 }
 
 export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<SimulatedFleet> {
   const start = o.start ?? Date.now();
   const speed = o.speed ?? 1;
-  const vehicles = createFleet({ ...o, start });
+  const indexes = o.indexes ?? Array.from({ length: o.size }, (_, i) => i);
+  for (const index of indexes)
+    if (!Number.isSafeInteger(index) || index < 0 || index >= o.size)
+      throw new RangeError(`Vehicle index ${index} is outside a fleet of ${o.size}.`);
+  const fleet = createFleet({ ...o, start });
+  const vehicles = indexes.map((index) => fleet[index]!);
   const log = o.log ?? pino({ level: "warn", name: "dimo-fleet" });
   const elements: SecureElement[] = [];
   const agents: DeviceAgent[] = [];
+  const stop = async () => {
+    for (const a of agents) await a.stop();
+  };
   const wall0 = Date.now();
   for (const { index, vehicle } of vehicles) {
     const element = simulatedDeviceElement(index);
@@ -96,15 +126,21 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
       ...(o.eventIntervalMs !== undefined && { eventIntervalMs: o.eventIntervalMs }),
       log: log.child({ device: index }),
     });
-    await agent.start();
+    try {
+      await agent.start();
+    } catch (error) {
+      // Leave nothing running behind a fleet that did not start.
+      await agent.stop().catch(() => {});
+      await stop();
+      throw error;
+    }
     agents.push(agent);
   }
   return {
     vehicles,
     agents,
     elements,
-    stop: async () => {
-      for (const a of agents) await a.stop();
-    },
+    eventsSigned: () => agents.reduce((n, a) => n + a.status.events, 0),
+    stop,
   };
 }
