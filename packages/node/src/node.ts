@@ -293,7 +293,8 @@ export async function startNode(
       db,
       sql: dsSql,
       performance,
-      publicUrl: issuer,
+      // Where the API really listens (a port 0 in the configuration is known only now).
+      publicUrl: config.api.publicUrl ?? apiUrl,
       log: log.child({ part: "jobs" }),
     });
     jobs = started;

@@ -8,7 +8,14 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { getSettlement, type ProtocolAddresses } from "@dimo-open/protocol";
 import type { Logger } from "pino";
-import { type Chain, createWalletClient, type Hex, type PublicClient, type Transport } from "viem";
+import {
+  type Chain,
+  createWalletClient,
+  type Hex,
+  nonceManager,
+  type PublicClient,
+  type Transport,
+} from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import type { SerialConnection } from "../api/sql.ts";
 import type { KeySource, NodeConfig } from "../config.ts";
@@ -56,7 +63,8 @@ export function readJobKey(source: KeySource, dataDir: string, job: string): Loc
   const hex = key.trim();
   if (!/^0x[0-9a-fA-F]{64}$/.test(hex))
     throw new JobKeyError(`${where} does not hold a private key (0x and 64 hex digits) for the ${job} job.`);
-  return privateKeyToAccount(hex as Hex);
+  // Two jobs may sign with one key (rewards and settlement by the operator): nonces are handed out here.
+  return privateKeyToAccount(hex as Hex, { nonceManager });
 }
 
 /** Runs `run` now and then `intervalMs` after each run ends, until stopped. */
