@@ -24,10 +24,15 @@ import {
   mintVehicle,
   type ProtocolClient,
 } from "@dimo-open/protocol";
-import { type DevnetNetwork, deriveDevnetAccounts, startDevnetNetwork } from "@dimo-open/protocol/devnet";
+import {
+  type DevnetNetwork,
+  deriveDevnetAccounts,
+  devnetClients,
+  startDevnetNetwork,
+} from "@dimo-open/protocol/devnet";
 import { deviceLoginCredentials, gzipJsonCodec } from "@dimo-open/stream";
 import { pino } from "pino";
-import { createWalletClient, custom, type LocalAccount } from "viem";
+import type { LocalAccount } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceAgent } from "../src/agent/agent.ts";
 import { EventBuffer } from "../src/buffer/event-buffer.ts";
@@ -52,7 +57,7 @@ import type { Uplink } from "../src/uplink/uplink.ts";
 import { NetworkPath } from "./network-path.ts";
 
 /** How long the network is gone in each phase (wall time; readings keep coming meanwhile). */
-const OUTAGE_MS = 4000;
+const OUTAGE_MS = 6000;
 const EVENT_INTERVAL_MS = 250;
 const MODEL = VEHICLE_MODELS["toyota-prius"];
 
@@ -108,17 +113,15 @@ describe("the device agent against a node on the devnet", () => {
   const figures: Record<string, number> = {};
   const log = pino({ level: "silent" });
 
-  const as = (account: LocalAccount): ProtocolClient => ({
-    publicClient: network.admin.publicClient,
-    walletClient: createWalletClient({
-      chain: network.chain,
-      transport: custom(network.devnet.provider, { retryCount: 0 }),
-      account,
-      pollingInterval: 20,
-      cacheTime: 0,
-    }),
-    addresses: network.deployment.addresses,
-  });
+  /** The protocol client of devnet account `index`, sending through the devnet's unlocked accounts. */
+  const as = (index: number): ProtocolClient => {
+    const clients = devnetClients(network.devnet, { pollingInterval: 20 });
+    return {
+      publicClient: clients.publicClient,
+      walletClient: clients.walletClients[index]!,
+      addresses: network.deployment.addresses,
+    };
+  };
 
   beforeAll(async () => {
     nodeDir = mkdtempSync(join(tmpdir(), "dimo-e2e-node-"));
@@ -153,8 +156,8 @@ describe("the device agent against a node on the devnet", () => {
 
   it("the maker mints a device for its secure element; the owner's phone claims and pairs it over the pairing profile", async () => {
     const [, makerKey, ownerKey] = deriveDevnetAccounts(undefined, 3) as unknown as LocalAccount[];
-    const maker = as(makerKey!);
-    const owner = as(ownerKey!);
+    const maker = as(1);
+    const owner = as(2);
     const warnings: string[] = [];
     element = await openFileKeystore({
       path: join(deviceDir, "device.key"),
