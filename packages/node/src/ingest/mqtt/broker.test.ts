@@ -135,6 +135,38 @@ describe("embedded MQTT broker", () => {
     });
   });
 
+  it("takes a batch of events in one PUBLISH: PUBACK after all are committed, a refusal named by its index", async () => {
+    const good = [
+      await signV2(statusEvent(alice, { sequence: 10n, id: "batch-0" }), alice),
+      await signV2(statusEvent(alice, { sequence: 11n, id: "batch-1" }), alice),
+      await signV2(statusEvent(alice, { sequence: 12n, id: "batch-2" }), alice),
+    ];
+    (good[1]!.data as { signals: { value: number }[] }).signals[0]!.value = 1; // tampered after signing
+    const notice = nextMessage(client, rejectionsTopic(alice.address));
+    const payload = ` [${good.map((e) => new TextDecoder().decode(encode(e))).join(",\n")}]`;
+    const packet = await client.publishAsync(topic, payload, { qos: 1 });
+    // PUBACK received: the two good events are stored, the tampered one is explained.
+    expect(await node.count("SELECT count(*) FROM cloud_events WHERE id IN ('batch-0', 'batch-2')")).toBe(2);
+    expect(await node.count("SELECT count(*) FROM cloud_events WHERE id = 'batch-1'")).toBe(0);
+    expect(await notice).toMatchObject({
+      reason: "bad_signature",
+      index: 1,
+      messageId: packet?.messageId,
+    });
+    // The same batch again changes nothing (each event is a duplicate).
+    const before = await node.count("SELECT count(*) FROM signals");
+    const again = nextMessage(client, rejectionsTopic(alice.address));
+    await client.publishAsync(topic, payload, { qos: 1 });
+    expect(await node.count("SELECT count(*) FROM signals")).toBe(before);
+    expect(await again).toMatchObject({ reason: "bad_signature", index: 1 });
+  });
+
+  it("refuses a batch that is not a JSON array of objects, as a whole", async () => {
+    const notice = nextMessage(client, rejectionsTopic(alice.address));
+    await client.publishAsync(topic, "[1, 2]", { qos: 1 });
+    expect(await notice).toMatchObject({ reason: "malformed" });
+  });
+
   it("keeps a device to its own topics: publishing elsewhere is refused and never forwarded", async () => {
     const bobClient = await connectDevice(node.broker.port, bob);
     // SUBACK 0x80 (failure) for another device's topics.

@@ -12,13 +12,20 @@
  *   one is done, and the hook waits while the ingest queue is full, so an overloaded node stops
  *   reading and TCP slows the devices down; memory stays bounded by connections × one chunk.
  * - Device data is never forwarded to subscribers: the node is the only consumer.
+ * - A PUBLISH may carry a batch: a CloudEvents JSON batch (`application/cloudevents-batch+json`,
+ *   the MQTT 5 content type, or any payload that is a JSON array). Each event is admitted on its
+ *   own; the single PUBACK leaves once every one is committed or refused, and a refusal is
+ *   explained with the event's index in the batch. One publish for many events spares the device,
+ *   the broker and the node the per-message work (BENCHMARKS.md).
  */
 import { createServer as createTcpServer, type Server } from "node:net";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from "aedes";
 import type { Address } from "viem";
 import type { DeviceDirectory } from "../../identity/types.ts";
-import { IngestRejectedError } from "../errors.ts";
+import { CLOUDEVENTS_BATCH, splitJsonArray } from "../batch.ts";
+import { asRejection, IngestRejectedError } from "../errors.ts";
+import type { MessageOrigin } from "../admit.ts";
 import type { Ingest, IngestOutcome } from "../ingest.ts";
 import { DeviceLoginError, verifyDeviceLogin } from "./login.ts";
 import { deviceOfTopic, isOwnTopic, rejectionsTopic } from "./topics.ts";
@@ -33,6 +40,8 @@ export interface MqttBrokerOptions {
   tls?: TlsOptions;
   /** Most device connections at once (default 10,000). */
   maxConnections?: number;
+  /** Most events in one batch PUBLISH (default 1000). */
+  maxBatchEvents?: number;
   /** Login time tolerance (default 5 minutes). */
   loginSkewMs?: number;
   now?: () => number;
@@ -49,6 +58,7 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 
 export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttBroker> {
   const { ingest, directory } = options;
+  const maxBatch = options.maxBatchEvents ?? 1000;
   const now = options.now ?? Date.now;
   const devices = new WeakMap<Client, Address>();
 
@@ -111,14 +121,54 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       notify(address, packet, ingest.countRejection(origin, refusal));
       return;
     }
+    const payload = packet.payload as Buffer;
+    if (isBatch(payload, origin.contentType)) return handleBatch(address, packet, payload, origin);
     await ingest.whenWritable();
-    const outcome = await ingest.submit(packet.payload as Buffer, origin);
+    const outcome = await ingest.submit(payload, origin);
     if (outcome.status === "rejected") notify(address, packet, outcome);
   }
 
-  /** Tells the device why a message was refused; `messageId` (QoS ≥ 1) says which one. */
-  function notify(address: Address, packet: PublishPacket, outcome: IngestOutcome): void {
-    const notice = { ...outcome, topic: packet.topic, messageId: packet.messageId ?? null };
+  /**
+   * Admits each event of a batch; resolves when all are committed or refused. A failed commit
+   * rejects (no PUBACK): the device sends the batch again and what was committed is a duplicate.
+   */
+  async function handleBatch(
+    address: Address,
+    packet: PublishPacket,
+    payload: Buffer,
+    origin: MessageOrigin,
+  ): Promise<void> {
+    let items: string[];
+    try {
+      items = splitJsonArray(utf8.decode(payload), maxBatch);
+    } catch (error) {
+      const refusal =
+        error instanceof TypeError
+          ? new IngestRejectedError("malformed", "The batch is not valid UTF-8.", { cause: error })
+          : asRejection(error);
+      notify(address, packet, ingest.countRejection(origin, refusal));
+      return;
+    }
+    await ingest.whenWritable();
+    const itemOrigin = { ...origin, contentType: "application/cloudevents+json" };
+    const outcomes = await Promise.all(items.map((text) => ingest.submit(Buffer.from(text), itemOrigin)));
+    for (let index = 0; index < outcomes.length; index++) {
+      const outcome = outcomes[index]!;
+      if (outcome.status === "rejected") notify(address, packet, outcome, index);
+    }
+  }
+
+  /**
+   * Tells the device why a message was refused; `messageId` (QoS ≥ 1) says which one, and `index`
+   * which event of a batch.
+   */
+  function notify(address: Address, packet: PublishPacket, outcome: IngestOutcome, index?: number): void {
+    const notice = {
+      ...outcome,
+      topic: packet.topic,
+      messageId: packet.messageId ?? null,
+      ...(index !== undefined ? { index } : {}),
+    };
     broker.publish(
       {
         cmd: "publish",
@@ -150,6 +200,23 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A batch: the MQTT 5 content type says so, or (MQTT 3.1.1 has no content type) the payload is a
+ * JSON array. A single event is a JSON object, so the array cannot be mistaken for one.
+ */
+function isBatch(payload: Buffer, contentType: string | undefined): boolean {
+  if (contentType !== undefined) {
+    return contentType.split(";")[0]!.trim().toLowerCase() === CLOUDEVENTS_BATCH;
+  }
+  for (const byte of payload) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    return byte === 0x5b; // [
+  }
+  return false;
 }
 
 function authError(code: number, message: string): AuthenticateError {
