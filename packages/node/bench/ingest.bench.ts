@@ -9,7 +9,7 @@
  * runs 10 minutes at DIMO_BENCH_INGEST_RATE events/s (default 2000) with events signed on the fly.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,9 +44,13 @@ const SECONDS = Number(process.env.DIMO_BENCH_INGEST_SECONDS ?? 20);
 const SOAK = SECONDS > 60;
 const RATE = Number(process.env.DIMO_BENCH_INGEST_RATE ?? 2000);
 const DEVICES = 16;
-const WINDOW = 16; // unacknowledged publishes per device connection
+const WINDOW = Number(process.env.DIMO_BENCH_INGEST_WINDOW ?? 16); // unacknowledged publishes per device connection
 const SIGNALS = 20;
 const WORKERS = Number(process.env.DIMO_BENCH_INGEST_WORKERS ?? 1);
+/** Events per PUBLISH in the batch run. */
+const BATCH = Number(process.env.DIMO_BENCH_INGEST_BATCH ?? 50);
+/** Presigned events per second of run (the pool a run can use up; it then ends early). */
+const POOL_RATE = Number(process.env.DIMO_BENCH_INGEST_POOL_RATE ?? 4000);
 
 /** A v2-signed status event from a device (digest as the node computes it, native signing). */
 function signEvent(device: TestDevice, key: Uint8Array, sequence: bigint, timeMs: number): Buffer {
@@ -101,10 +105,15 @@ async function stageCosts(): Promise<Record<string, number>> {
     directory: new MemoryDirectory().pair(device),
   };
   const origin = { transport: "mqtt" as const };
+  // CPU time of this process (all threads), not wall time: the machine is shared.
+  const cpuMicros = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   const time = (f: () => void) => {
-    const start = performance.now();
+    const start = cpuMicros();
     f();
-    return ((performance.now() - start) / n) * 1000;
+    return (cpuMicros() - start) / n;
   };
   for (const m of messages.slice(0, 300)) bindToChain(verifyMessage(m, origin, policy), policy); // warm-up
   const parsed = messages.map((m) => parseEvent(m));
@@ -121,12 +130,14 @@ async function stageCosts(): Promise<Record<string, number>> {
   const admit = time(() => {
     admitted = messages.map((m) => bindToChain(verifyMessage(m, origin, policy), policy));
   });
-  const db = await openDatabase(":memory:");
+  const dir = mkdtempSync(join(tmpdir(), "dimo-ingest-stage-"));
+  const db = await openDatabase(join(dir, "stage.duckdb"), { memoryLimit: "256MB" });
   const writer = await TelemetryWriter.open(db);
-  const start = performance.now();
+  const start = cpuMicros();
   for (let i = 0; i < n; i += 500) await writer.write(admitted.slice(i, i + 500).map((a) => a.stored));
-  const store = ((performance.now() - start) / n) * 1000;
+  const store = (cpuMicros() - start) / n;
   await db.close();
+  rmSync(dir, { recursive: true, force: true });
   return { parse, verify, normalise, admit, store };
 }
 
@@ -137,13 +148,17 @@ interface Node {
 }
 
 function startNode(dbPath: string): Promise<Node> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY], {
+  // DIMO_BENCH_NODE_ARGS: extra node flags for the node process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+  const extra = (process.env.DIMO_BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", ENTRY], {
     cwd: ROOT,
     env: {
       ...process.env,
       DIMO_TEST_DB: dbPath,
       DIMO_TEST_DEVICES: String(DEVICES),
       DIMO_TEST_DEVICE_BASE: "200",
+      DIMO_TEST_ADMISSION_WORKERS: String(WORKERS),
+      DIMO_TEST_DUCKDB_MEMORY: "256MB",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -165,38 +180,83 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
+/**
+ * CPU seconds (user + system) of each thread of a process: `main` (the event loop), and the
+ * others by thread id (Node 20 leaves worker, libuv and DuckDB threads unnamed).
+ */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 100; // USER_HZ on Linux
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    const name = Number(tid) === pid ? "main" : `t${tid}`;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const seconds = (Number(fields[11]) + Number(fields[12])) / tick;
+    out.set(name, (out.get(name) ?? 0) + seconds);
+  }
+  return out;
+}
+
+function cpuDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) out.set(k, v - (before.get(k) ?? 0));
+  return out;
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-export default async function ingestBench(): Promise<string> {
-  const loadBefore = loadavg();
-  const recovery = recoveryRate();
-  const stages = await stageCosts();
+interface RunResult {
+  rate: number;
+  acked: number;
+  events: number;
+  signals: number;
+  p50: number;
+  p99: number;
+  peak: number;
+  memory: { t: number; rss: number }[];
+  nodeCpuPerEvent: number;
+  coresBusy: number;
+  threads: string;
+  publisherCpuPerEvent: number;
+}
+
+/**
+ * One end-to-end run on a fresh node: each device publishes `batch` events per PUBLISH (1: one
+ * event per message) with up to WINDOW unacknowledged publishes. Presigned events, or (soak)
+ * events signed on the fly at RATE.
+ */
+async function runIngest(batch: number, presigned: Buffer[][], devices: TestDevice[], keys: Buffer[]) {
   const dir = mkdtempSync(join(tmpdir(), "dimo-ingest-bench-"));
   const dbPath = join(dir, "node.duckdb");
-  const devices = Array.from({ length: DEVICES }, (_, i) => testDevice(200 + i));
-  const keys = devices.map((d) => Buffer.from(d.privateKey.slice(2), "hex"));
-
-  // Events for the fixed-length run, signed before it starts (signing is the device's work).
-  const presigned: Buffer[][] = devices.map(() => []);
-  const expected = SOAK
-    ? 0
-    : Math.ceil((SECONDS + 3) * Number(process.env.DIMO_BENCH_INGEST_POOL_RATE ?? 4000));
-  const signStart = performance.now();
-  const t0 = Date.now() - 60_000;
-  for (let i = 0; i < expected / DEVICES; i++) {
-    for (let d = 0; d < DEVICES; d++)
-      presigned[d]!.push(signEvent(devices[d]!, keys[d]!, BigInt(i + 1), t0 + i));
-  }
-  const signSeconds = (performance.now() - signStart) / 1000;
-
   const node = await startNode(dbPath);
   const clients: MqttClient[] = await Promise.all(devices.map((d) => connectDevice(node.port, d)));
-  const latencies = new Float64Array(SOAK ? SECONDS * RATE + 100_000 : expected);
+  const total = presigned.reduce((n, list) => n + list.length, 0);
+  // A batch PUBLISH is a CloudEvents JSON batch: the events' exact bytes in a JSON array.
+  const payloads = presigned.map((list) => {
+    if (batch === 1) return list;
+    const out: Buffer[] = [];
+    for (let i = 0; i + batch <= list.length; i += batch) {
+      const parts: Buffer[] = [OPEN];
+      for (let j = i; j < i + batch; j++) parts.push(...(j === i ? [list[j]!] : [COMMA, list[j]!]));
+      parts.push(CLOSE);
+      out.push(Buffer.concat(parts));
+    }
+    return out;
+  });
+  const latencies = new Float64Array(SOAK ? SECONDS * RATE + 100_000 : Math.ceil(total / batch) + 1);
   let acked = 0;
   let measuredFrom = 0;
   let measuredAcks = 0;
+  let measuredPublishes = 0;
+  let nodeCpuFrom = new Map<string, number>();
+  let publisherCpuFrom = process.cpuUsage();
   const warmupMs = SOAK ? 0 : 3000;
   const started = performance.now();
   const deadline = started + warmupMs + SECONDS * 1000;
@@ -206,7 +266,7 @@ export default async function ingestBench(): Promise<string> {
   }, 1000);
 
   await new Promise<void>((resolve) => {
-    let running = DEVICES;
+    let running = devices.length;
     devices.forEach((device, d) => {
       const client = clients[d]!;
       const topic = `devices/${device.address}/status`;
@@ -229,7 +289,7 @@ export default async function ingestBench(): Promise<string> {
           let payload: Buffer | undefined;
           if (SOAK) {
             // Rate-limited: this device's share of RATE, signed now.
-            const allowed = ((now - started) / 1000) * (RATE / DEVICES);
+            const allowed = ((now - started) / 1000) * (RATE / devices.length);
             if (budget >= allowed) {
               setTimeout(pump, 5);
               return;
@@ -237,24 +297,30 @@ export default async function ingestBench(): Promise<string> {
             budget++;
             payload = signEvent(device, keys[d]!, sequence++, Date.now() - 1000);
           } else {
-            payload = presigned[d]![next++];
-            if (!payload) {
-              exhausted = true;
-              if (inflight === 0) pump();
-              return;
-            }
+            payload = payloads[d]![next++];
+          }
+          if (!payload) {
+            exhausted = true;
+            if (inflight === 0) pump();
+            return;
           }
           inflight++;
           const sent = performance.now();
+          const count = SOAK ? 1 : batch;
           client.publish(topic, payload, { qos: 1 }, (error) => {
             inflight--;
             if (!error) {
               const at = performance.now();
-              acked++;
+              acked += count;
               if (at >= started + warmupMs) {
-                if (measuredAcks === 0) measuredFrom = at;
-                if (measuredAcks < latencies.length) latencies[measuredAcks] = at - sent;
-                measuredAcks++;
+                // The first PUBACK after the warm-up opens the window; its events are not counted.
+                if (measuredFrom === 0) {
+                  measuredFrom = at;
+                  nodeCpuFrom = threadCpu(node.child.pid!);
+                  publisherCpuFrom = process.cpuUsage();
+                } else measuredAcks += count;
+                if (measuredPublishes < latencies.length) latencies[measuredPublishes] = at - sent;
+                measuredPublishes++;
               }
             }
             pump();
@@ -265,6 +331,8 @@ export default async function ingestBench(): Promise<string> {
     });
   });
   const elapsed = (performance.now() - measuredFrom) / 1000;
+  const nodeCpu = cpuDelta(nodeCpuFrom, threadCpu(node.child.pid!));
+  const publisherCpu = process.cpuUsage(publisherCpuFrom);
   clearInterval(sampler);
   const { peak } = memoryOf(node.child.pid!);
   await Promise.all(clients.map((c) => c.endAsync()));
@@ -278,43 +346,121 @@ export default async function ingestBench(): Promise<string> {
   await db.close();
   rmSync(dir, { recursive: true, force: true });
 
-  const sorted = latencies.slice(0, Math.min(measuredAcks, latencies.length)).sort();
-  const rate = measuredAcks / elapsed;
-  const rssAt = (frac: number) =>
-    memory[Math.min(memory.length - 1, Math.floor(frac * memory.length))]?.rss ?? 0;
+  const sorted = latencies.slice(0, Math.min(measuredPublishes, latencies.length)).sort();
+  const perEvent = (seconds: number) => (seconds / measuredAcks) * 1e6;
+  const nodeTotal = [...nodeCpu.values()].reduce((a, b) => a + b, 0);
+  const threads = [...nodeCpu.entries()]
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, v]) => `${k} ${perEvent(v).toFixed(0)}`)
+    .join(", ");
+  return {
+    rate: measuredAcks / elapsed,
+    acked,
+    events,
+    signals,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    peak,
+    memory,
+    nodeCpuPerEvent: perEvent(nodeTotal),
+    coresBusy: nodeTotal / elapsed,
+    threads,
+    publisherCpuPerEvent: perEvent((publisherCpu.user + publisherCpu.system) / 1e6),
+  } satisfies RunResult;
+}
+
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
+export default async function ingestBench(): Promise<string> {
+  const loadBefore = loadavg();
+  const recovery = recoveryRate();
+  const stages = await stageCosts();
+  const devices = Array.from({ length: DEVICES }, (_, i) => testDevice(200 + i));
+  const keys = devices.map((d) => Buffer.from(d.privateKey.slice(2), "hex"));
+  const modes = SOAK ? [1] : [1, BATCH];
+
+  // Events for the fixed-length runs, signed before they start (signing is the device's work);
+  // each run gets its own (a node starts empty, but the ids would repeat otherwise).
+  const perRun = SOAK ? 0 : Math.ceil((SECONDS + 3) * POOL_RATE);
+  const signStart = performance.now();
+  const t0 = Date.now() - 60_000;
+  const pools = modes.map((_, run) => {
+    const presigned: Buffer[][] = devices.map(() => []);
+    for (let i = 0; i < perRun / DEVICES; i++) {
+      for (let d = 0; d < DEVICES; d++) {
+        const sequence = BigInt(run * 10_000_000 + i + 1);
+        presigned[d]!.push(signEvent(devices[d]!, keys[d]!, sequence, t0 + i));
+      }
+    }
+    return presigned;
+  });
+  const signSeconds = (performance.now() - signStart) / 1000;
+
+  const results: RunResult[] = [];
+  for (let m = 0; m < modes.length; m++) results.push(await runIngest(modes[m]!, pools[m]!, devices, keys));
+
   const f0 = (n: number) => n.toFixed(0);
+  const row = (label: string, cell: (r: RunResult) => string) =>
+    `| ${label} | ${results.map(cell).join(" | ")} |`;
+  const rssAt = (r: RunResult, frac: number) =>
+    r.memory[Math.min(r.memory.length - 1, Math.floor(frac * r.memory.length))]?.rss ?? 0;
+  const header = modes.map((b) => (b === 1 ? "one event per PUBLISH" : `${b} events per PUBLISH (batch)`));
+  const first = results[0]!;
+  const minutes = SOAK
+    ? `\n\nNode RSS once a minute (MiB): ${first.memory
+        .filter((_, i) => i % 60 === 59)
+        .map((m) => `${f0(m.t / 60)} min ${f0(m.rss)}`)
+        .join(", ")}.`
+    : "";
+  const cores = cpus().length;
   return `## Ingest end to end (MQTT → verified → committed)
 
-What: ${DEVICES} device connections publish v2-signed \`dimo.status\` events (${SIGNALS} signals, ~2.3 KB JSON)
-with QoS 1 and up to ${WINDOW} unacknowledged messages each, to a node in a child process (embedded aedes
-broker → parse and limits → v2 signature verification (native secp256k1) → chain-index lookup → catalogue
-validation → DuckDB group commit → PUBACK), admission on ${WORKERS} worker thread(s)
-(\`DIMO_BENCH_INGEST_WORKERS\`), DuckDB memory_limit 256MB. A PUBACK leaves only after its event is committed, so
-acknowledged events/s = committed events/s. The publisher shares the machine's ${cpus().length} cores with the node.
-${SOAK ? `Soak: ${SECONDS} s at a target of ${RATE} events/s, events signed on the fly.` : `Run: ${SECONDS} s measured after a 3 s warm-up, events signed beforehand (${f0(signSeconds)} s of native signing).`}
+What: ${DEVICES} device connections publish v2-signed \`dimo.status\` events (${SIGNALS} signals, ~2.3 KB JSON, each
+event signed on its own) with QoS 1 and up to ${WINDOW} unacknowledged publishes each, to a node in a child process
+(embedded aedes broker → parse and limits → v2 signature verification (native secp256k1) → chain-index lookup →
+catalogue validation → DuckDB group commit → PUBACK), admission on ${WORKERS} worker thread(s)
+(\`DIMO_BENCH_INGEST_WORKERS\`), DuckDB memory_limit 256MB, checkpoint_threshold 128MB. A PUBACK leaves only after
+its events are committed, so acknowledged events/s = committed events/s. The publisher shares the machine's ${cores}
+cores with the node. ${
+    SOAK
+      ? `Soak: ${SECONDS} s at a target of ${RATE} events/s, one event per PUBLISH, events signed on the fly.`
+      : `Runs: ${SECONDS} s measured after a 3 s warm-up each, events signed beforehand (${f0(signSeconds)} s of native signing).
+The batch column sends the same kind of events as CloudEvents JSON batches (a JSON array, ${BATCH} events per MQTT
+PUBLISH, one PUBACK once all are committed); every event still carries and is checked against its own signature.`
+  }
 
-| figure | value |
-|---|---|
-| raw secp256k1 recovery, one core (${recoveryBackend()}) | ${f0(recovery)} /s |
-| ingest, verified + committed | **${f0(rate)} events/s** (${f0(rate * SIGNALS)} signal rows/s) |
-| ingest ÷ one-core recovery limit | ${(rate / recovery).toFixed(2)} |
-| latency publish → PUBACK p50 / p99 | ${percentile(sorted, 0.5).toFixed(1)} ms / ${percentile(sorted, 0.99).toFixed(1)} ms |
-| node RSS at 10% / 50% / 100% of the run | ${f0(rssAt(0.1))} / ${f0(rssAt(0.5))} / ${f0(rssAt(1))} MiB |
-| node peak RSS (VmHWM) | ${f0(peak)} MiB |
-| events / signal rows in the DuckDB file afterwards | ${events} / ${signals} (acknowledged: ${acked}) |
+| figure | ${header.join(" | ")} |
+|---|${modes.map(() => "---|").join("")}
+${row("ingest, verified + committed", (r) => `**${f0(r.rate)} events/s** (${f0(r.rate * SIGNALS)} signal rows/s)`)}
+${row("ingest ÷ one-core recovery limit", (r) => (r.rate / recovery).toFixed(2))}
+${row("node CPU per committed event, all threads", (r) => `${f0(r.nodeCpuPerEvent)} µs (${r.coresBusy.toFixed(2)} cores busy)`)}
+${row("publisher CPU per event (this process, MQTT client)", (r) => `${f0(r.publisherCpuPerEvent)} µs`)}
+${row(`capacity of ${cores} cores at that CPU cost (node + publisher)`, (r) => `${f0((cores * 1e6) / (r.nodeCpuPerEvent + r.publisherCpuPerEvent))} events/s`)}
+${row("latency publish → PUBACK p50 / p99", (r) => `${r.p50.toFixed(1)} ms / ${r.p99.toFixed(1)} ms`)}
+${row("node RSS at 10% / 50% / 100% of the run", (r) => `${f0(rssAt(r, 0.1))} / ${f0(rssAt(r, 0.5))} / ${f0(rssAt(r, 1))} MiB`)}
+${row("node peak RSS (VmHWM)", (r) => `${f0(r.peak)} MiB`)}
+${row("events / signal rows in the DuckDB file afterwards", (r) => `${r.events} / ${r.signals} (acknowledged: ${r.acked})`)}
 
-Single-thread cost per event, same machine, same run (µs): parse and limits ${stages.parse!.toFixed(0)},
+Raw secp256k1 recovery on one core of this machine in the same run (${recoveryBackend()}): ${f0(recovery)} /s.
+Node CPU per event by thread (µs; \`main\` is the event loop; the others, by thread id, are the admission
+worker(s), DuckDB's, libuv's and V8's helper threads): ${results.map((r, i) => `${header[i]}: ${r.threads}`).join("; ")}.${minutes}
+
+CPU cost per event of each stage alone, in this process, same run (µs of CPU time): parse and limits ${stages.parse!.toFixed(0)},
 signature ${stages.verify!.toFixed(0)}, normalise ${stages.normalise!.toFixed(0)}; the whole admission
-(parse + signature + chain lookup + normalise) ${stages.admit!.toFixed(0)}; the store (staging + DuckDB commit,
-batches of 500) ${stages.store!.toFixed(0)} of JavaScript and DuckDB time. Admission plus store is
-${(stages.admit! + stages.store!).toFixed(0)} µs of CPU per event before the broker's own work, so ${cpus().length} cores cap this
-design near ${f0((cpus().length * 1e6) / (stages.admit! + stages.store!))} events/s with nothing else running.
+(parse + signature + chain lookup + normalise) ${stages.admit!.toFixed(0)}; the store (staging + DuckDB commit to a file,
+batches of 500, no checkpoint within them) ${stages.store!.toFixed(0)} of JavaScript and DuckDB time. Admission plus store is
+${(stages.admit! + stages.store!).toFixed(0)} µs of CPU per event; the rest of the node's CPU per event above is the broker, the
+hand-over to and from the worker, promises, GC and checkpoints.
 
-Load average of the (shared) machine before / after the run: ${loadBefore.map((l) => l.toFixed(1)).join(", ")} /
+Load average of the (shared) machine before / after: ${loadBefore.map((l) => l.toFixed(1)).join(", ")} /
 ${loadavg()
   .map((l) => l.toFixed(1))
-  .join(", ")}. Figures taken while other work runs are lower in proportion; the ratios within one
-run (ingest ÷ recovery, stage costs) are the comparable part.
+  .join(", ")}. Events/s fall in proportion to other work on the machine; CPU per event and the ratios
+within one run are the comparable part.
 
 Goal: ≥ 20,000 verified events/s and flat memory over 10 minutes (\`DIMO_BENCH_INGEST_SECONDS=600\`).`;
 }

@@ -16,17 +16,16 @@ const directory = new MemoryDirectory();
 const base = Number(process.env.DIMO_TEST_DEVICE_BASE ?? 40);
 for (let i = 0; i < Number(process.env.DIMO_TEST_DEVICES ?? 4); i++) directory.pair(testDevice(base + i));
 
-const db = await openDatabase(path);
-// DuckDB caches table blocks up to 80% of RAM by default; a bounded cache keeps the node's memory flat.
-if (process.env.DIMO_TEST_DUCKDB_MEMORY) {
-  await (await db.connect()).run(`SET memory_limit = '${process.env.DIMO_TEST_DUCKDB_MEMORY}'`);
-}
+const db = await openDatabase(path, {
+  ...(process.env.DIMO_TEST_DUCKDB_MEMORY ? { memoryLimit: process.env.DIMO_TEST_DUCKDB_MEMORY } : {}),
+});
 const ingest = createIngest({
   db,
   directory,
   chainId: CHAIN_ID,
   vehiclesContract: VEHICLES,
   devicesContract: DEVICES,
+  admissionWorkers: Number(process.env.DIMO_TEST_ADMISSION_WORKERS ?? 0),
 });
 await ingest.start();
 const broker = await startMqttBroker({ ingest, directory, chainId: CHAIN_ID, port: 0 });
