@@ -19,8 +19,8 @@ function random(seed: number) {
   };
 }
 
-describe("minute rollups", () => {
-  it("answer exactly what the raw rows answer: rolled, unrolled, late and partial-minute data alike", async () => {
+describe("rollups", () => {
+  it("answer exactly what the raw rows answer: rolled, unrolled, late and partial-minute data, any from, any interval", async () => {
     const database = await openDatabase(":memory:");
     await createTelemetrySchema(await database.connect());
     const rollups = await SignalRollups.open(await SerialConnection.open(database), PREFIX, {
@@ -51,8 +51,13 @@ describe("minute rollups", () => {
       { key: `t${agg}`, signal: "exteriorAirTemperature", type: "float", agg },
     ]);
     const compare = async (i: number) => {
-      const fromMs = T0 + Math.floor(next() * 120) * 60_000;
-      const intervalMs = [60_000, 15 * 60_000, 3_600_000][i % 3]!;
+      // Minute-aligned, hour-aligned and off-the-minute starts; intervals below, at and above an hour.
+      const fromMs = [
+        T0 + Math.floor(next() * 120) * 60_000,
+        T0 + Math.floor(next() * 3) * 3_600_000,
+        T0 + Math.floor(next() * 7_200_000),
+      ][i % 3]!;
+      const intervalMs = [60_000, 15 * 60_000, 3_600_000, 7_200_000, 90_000][i % 5]!;
       const toMs = fromMs + Math.floor(next() * 6 * 3_600_000) + 1;
       const q = { vehicleId: 7n, subject: `${PREFIX}7`, fromMs, toMs, intervalMs, fields };
       const a = await withRollups.aggregate(q);
@@ -68,12 +73,12 @@ describe("minute rollups", () => {
         }
       });
     };
-    for (let i = 0; i < 6; i++) await compare(i);
+    for (let i = 0; i < 15; i++) await compare(i);
     // Rewritten sorted (with a statement prepared against the old table), then more late data.
     expect(await rollups.compactIfNeeded({ minTail: 0 })).toBe(true);
     await write(7, 200, 6 * 3_600_000);
     await rollups.roll(50);
-    for (let i = 6; i < 12; i++) await compare(i);
+    for (let i = 15; i < 30; i++) await compare(i);
     await database.close();
   });
 
@@ -105,9 +110,64 @@ describe("minute rollups", () => {
     await database.close();
   });
 
-  it("is used only for minute-aligned buckets", () => {
-    expect(SignalRollups.aligned(T0, 3_600_000)).toBe(true);
-    expect(SignalRollups.aligned(T0 + 1000, 3_600_000)).toBe(false);
-    expect(SignalRollups.aligned(T0, 90_000)).toBe(false);
+  it("keep every vehicle's latest values: rolled, newer unrolled rows, late older rows ignored", async () => {
+    const database = await openDatabase(":memory:");
+    await createTelemetrySchema(await database.connect());
+    const rollups = await SignalRollups.open(await SerialConnection.open(database), PREFIX);
+    const now = T0 + 86_400_000;
+    const query = { nowMs: now, subject: `${PREFIX}7`, names: ["speed", "powertrainType"] };
+    await storeSamples(database, `${PREFIX}7`, [
+      { name: "speed", timestamp: now - 5000, value: 50 },
+      { name: "powertrainType", timestamp: now - 9000, value: "HYBRID" },
+      { name: "exteriorAirTemperature", timestamp: now - 1000, value: 20 },
+    ]);
+    await storeSamples(database, `${PREFIX}8`, [{ name: "speed", timestamp: now, value: 99 }]);
+    await rollups.catchUp();
+    // A newer speed not rolled yet, and an older (late) speed rolled after it: the newest wins.
+    await storeSamples(database, `${PREFIX}7`, [{ name: "speed", timestamp: now - 2000, value: 60 }]);
+    const unrolled = await rollups.latest(query);
+    expect(unrolled.values).toEqual(
+      expect.arrayContaining([
+        { name: "speed", timestamp: now - 2000, value: 60 },
+        { name: "powertrainType", timestamp: now - 9000, value: "HYBRID" },
+      ]),
+    );
+    expect(unrolled.values).toHaveLength(2);
+    expect(unrolled.lastSeen).toBe(now - 1000);
+    await rollups.catchUp();
+    await storeSamples(database, `${PREFIX}7`, [{ name: "speed", timestamp: now - 60_000, value: 1 }]);
+    await rollups.catchUp();
+    const rolled = await rollups.latest({ ...query, lastSeen: false });
+    expect(rolled.values.find((v) => v.name === "speed")).toEqual({
+      name: "speed",
+      timestamp: now - 2000,
+      value: 60,
+    });
+    expect(rolled.lastSeen).toBe(now - 2000); // only the asked signals were read
+    await database.close();
+  });
+
+  it("derive hour partials and latest values once for a node that rolled before they existed", async () => {
+    const database = await openDatabase(":memory:");
+    await createTelemetrySchema(await database.connect());
+    const old = await SignalRollups.open(await SerialConnection.open(database), PREFIX);
+    await storeSamples(database, `${PREFIX}7`, [
+      { name: "speed", timestamp: T0 + 1000, value: 5 },
+      { name: "speed", timestamp: T0 + 3_700_000, value: 7 },
+    ]);
+    await old.catchUp();
+    const c = await database.connect();
+    await c.run("DROP TABLE signal_rollups_hour");
+    await c.run("DROP TABLE signal_latest");
+    const reopened = await SignalRollups.open(await SerialConnection.open(database), PREFIX, {
+      unrolledWindowMs: 0,
+    });
+    const hours = (
+      await c.runAndReadAll("SELECT sum(n)::INTEGER AS n, count(*)::INTEGER AS k FROM signal_rollups_hour")
+    ).getRowObjectsJS();
+    expect(hours).toEqual([{ n: 2, k: 2 }]);
+    const latest = await reopened.latest({ subject: `${PREFIX}7`, names: ["speed"], nowMs: T0 + 86_400_000 });
+    expect(latest.values).toEqual([{ name: "speed", timestamp: T0 + 3_700_000, value: 7 }]);
+    await database.close();
   });
 });

@@ -1,20 +1,55 @@
-import type { DuckDBValue } from "@duckdb/node-api";
-import type { SerialConnection } from "../sql.ts";
+import type { Coordinates } from "@dimo-open/signals";
+import type { Row, SerialConnection } from "../sql.ts";
 
-/** Aggregations that minute rollups can answer exactly (they compose from partial aggregates). */
+/** Aggregations that rollups can answer exactly (they compose from partial aggregates). */
 export const ROLLUP_AGGREGATIONS = new Set(["AVG", "MAX", "MIN", "FIRST", "LAST"]);
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+export interface RollupValues {
+  avg: number;
+  min: number;
+  max: number;
+  first: number;
+  last: number;
+}
+
+/** The newest value of one signal of one vehicle. */
+export interface LatestRow {
+  name: string;
+  timestamp: number;
+  value: number | string | Coordinates;
+}
+
+const PARTIAL_COLUMNS = `vehicle_id BIGINT NOT NULL, name VARCHAR NOT NULL, %T TIMESTAMP NOT NULL, n BIGINT NOT NULL,
+      total DOUBLE NOT NULL, lo DOUBLE NOT NULL, hi DOUBLE NOT NULL,
+      first_at TIMESTAMP NOT NULL, first_v DOUBLE NOT NULL, last_at TIMESTAMP NOT NULL, last_v DOUBLE NOT NULL`;
+/** Merges partials of one (vehicle, signal, period) into one (they compose exactly). */
+const MERGE = (period: string) =>
+  `vehicle_id, name, ${period}, sum(n) AS n, sum(total) AS total, min(lo) AS lo, max(hi) AS hi,
+   min(first_at) AS first_at, arg_min(first_v, first_at) AS first_v, max(last_at) AS last_at, arg_max(last_v, last_at) AS last_v`;
 
 /**
- * Per-minute partial aggregates of float signals (count, sum, min, max, first, last), so that long
- * ranges aggregate from ~60× fewer rows than 1 Hz raw data. Append-only: each roll reads the
- * `signals` rows appended since the last one (by DuckDB row id: the telemetry table is
- * append-only, and committed appends take row ids past every earlier one) and adds their
- * partials in the same transaction that moves the watermark, so every row is counted exactly
- * once — late data simply adds another partial for its minute. Queries combine the partials with
- * the raw rows past the watermark, reading both in one snapshot.
+ * Partial aggregates of float signals per minute and per hour (count, sum, min, max, first,
+ * last), so that long ranges aggregate from ~60× (or ~3,600×) fewer rows than 1 Hz raw data, and
+ * the latest value of every signal of every vehicle. Append-only: each roll reads the `signals`
+ * rows appended since the last one (by DuckDB row id: the telemetry table is append-only, and
+ * committed appends take row ids past every earlier one) and adds their partials — and moves the
+ * latest values forward — in the same transaction that moves the watermark, so every row is
+ * counted exactly once; late data simply adds another partial for its minute and hour. Queries
+ * combine the partials with the raw rows past the watermark, reading both in one statement (one
+ * snapshot).
+ *
+ * Buckets start at the query's `from` (DIMO's rule), so a bucket uses an hour partial only for
+ * hours that lie wholly inside it, a minute partial only for minutes that lie wholly inside it
+ * (and whose hour is not used), and the raw rows for the rest: the minutes a bucket boundary
+ * cuts (every boundary when `from` is off the minute; none otherwise) and the last, partial
+ * minute before `to`.
  */
 export class SignalRollups {
+  /** The watermark this instance last saw or moved (undefined before its first roll). */
+  private rolledTo: number | undefined;
+
   private constructor(
     private readonly sql: SerialConnection,
     /** `did:erc721:<chain>:<vehicle registry>:`: the subjects rolled up, by vehicle token id. */
@@ -23,7 +58,7 @@ export class SignalRollups {
   ) {}
 
   /**
-   * `unrolledWindowMs`: how far back queries look among rows not rolled yet (default one day).
+   * `unrolledWindowMs`: how far back queries look among rows not rolled yet (default one hour).
    * DuckDB cannot skip row groups by row id, so the unrolled rows are found by time: a row that
    * arrives late with an older timestamp shows in aggregates from the next roll (≤ 1 s) on.
    */
@@ -32,40 +67,92 @@ export class SignalRollups {
     subjectPrefix: string,
     options: { unrolledWindowMs?: number } = {},
   ): Promise<SignalRollups> {
-    await sql.run(`CREATE TABLE IF NOT EXISTS signal_rollups (
-      vehicle_id BIGINT NOT NULL, name VARCHAR NOT NULL, minute TIMESTAMP NOT NULL, n BIGINT NOT NULL,
-      total DOUBLE NOT NULL, lo DOUBLE NOT NULL, hi DOUBLE NOT NULL,
-      first_at TIMESTAMP NOT NULL, first_v DOUBLE NOT NULL, last_at TIMESTAMP NOT NULL, last_v DOUBLE NOT NULL)`);
+    const existing = new Set(
+      (await sql.all("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).map((r) =>
+        String(r.table_name),
+      ),
+    );
+    await sql.run(`CREATE TABLE IF NOT EXISTS signal_rollups (${PARTIAL_COLUMNS.replace("%T", "minute")})`);
+    await sql.run(
+      `CREATE TABLE IF NOT EXISTS signal_rollups_hour (${PARTIAL_COLUMNS.replace("%T", "hour")})`,
+    );
+    await sql.run(`CREATE TABLE IF NOT EXISTS signal_latest (
+      subject VARCHAR NOT NULL, name VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, value_number DOUBLE,
+      value_string VARCHAR, value_location STRUCT(latitude DOUBLE, longitude DOUBLE, hdop DOUBLE),
+      PRIMARY KEY (subject, name))`);
+    // Point lookups by vehicle: the primary key's index serves (subject, name) only.
+    await sql.run("CREATE INDEX IF NOT EXISTS signal_latest_subject ON signal_latest (subject)");
     await sql.run(
       "CREATE TABLE IF NOT EXISTS signal_rollup_state (id INTEGER PRIMARY KEY, next_rowid BIGINT NOT NULL, sorted_rows BIGINT NOT NULL)",
     );
     await sql.run("INSERT INTO signal_rollup_state VALUES (1, 0, 0) ON CONFLICT DO NOTHING");
-    return new SignalRollups(sql, subjectPrefix, options.unrolledWindowMs ?? 86_400_000);
+    // A node whose minute partials predate the hour partials or the latest values: derive them
+    // once from what was rolled (the same rows, so nothing is counted twice).
+    if (existing.has("signal_rollup_state")) {
+      await sql.transaction(async (tx) => {
+        if (!existing.has("signal_rollups_hour")) {
+          await tx.run(`INSERT INTO signal_rollups_hour SELECT ${MERGE("date_trunc('hour', minute) AS hour")}
+            FROM signal_rollups GROUP BY ALL ORDER BY vehicle_id, name, hour`);
+        }
+        if (!existing.has("signal_latest")) {
+          const [state] = await tx.all("SELECT next_rowid FROM signal_rollup_state WHERE id = 1");
+          await tx.run(`INSERT INTO signal_latest ${latestSelect("rowid < ?")}`, [Number(state!.next_rowid)]);
+        }
+      });
+    }
+    return new SignalRollups(sql, subjectPrefix, options.unrolledWindowMs ?? HOUR_MS);
+  }
+
+  /** Where the look among unrolled rows starts: the window before now, on a whole minute. */
+  private unrolledSince(nowMs = Date.now()): number {
+    return Math.max(0, Math.floor(nowMs / MINUTE_MS) * MINUTE_MS - this.unrolledWindowMs);
   }
 
   /** Rolls up to `maxRows` newly appended rows; returns how many rows it consumed. */
   async roll(maxRows = 4_000_000): Promise<number> {
-    return this.sql.transaction(async (tx) => {
+    // Nothing appended since this instance's last roll: no transaction (the common case of a
+    // roll before a read). Another instance may have rolled meanwhile; the transaction re-reads.
+    if (this.rolledTo !== undefined) {
+      const [count] = await this.sql.all("SELECT count(*) AS n FROM signals");
+      if (Number(count!.n) <= this.rolledTo) return 0;
+    }
+    const rolled = await this.sql.transaction(async (tx) => {
       const [state] = await tx.all("SELECT next_rowid FROM signal_rollup_state WHERE id = 1");
       const from = Number(state!.next_rowid);
       const [count] = await tx.all("SELECT count(*) AS n FROM signals");
       const to = Math.min(Number(count!.n), from + maxRows);
-      if (to <= from) return 0;
+      if (to <= from) return { n: 0, to: from };
       const prefix = this.subjectPrefix;
       await tx.run(
-        `INSERT INTO signal_rollups
+        `CREATE OR REPLACE TEMP TABLE rollup_batch AS
          SELECT TRY_CAST(substr(subject, ${prefix.length + 1}) AS BIGINT) AS vehicle_id, name,
-                date_trunc('minute', timestamp) AS minute, count(*), sum(value_number), min(value_number), max(value_number),
-                min(timestamp), arg_min(value_number, timestamp), max(timestamp), arg_max(value_number, timestamp)
+                date_trunc('minute', timestamp) AS minute, count(*) AS n, sum(value_number) AS total,
+                min(value_number) AS lo, max(value_number) AS hi, min(timestamp) AS first_at,
+                arg_min(value_number, timestamp) AS first_v, max(timestamp) AS last_at, arg_max(value_number, timestamp) AS last_v
          FROM signals
          WHERE rowid >= ? AND rowid < ? AND value_number IS NOT NULL AND starts_with(subject, ?)
            AND TRY_CAST(substr(subject, ${prefix.length + 1}) AS BIGINT) IS NOT NULL
-         GROUP BY ALL ORDER BY vehicle_id, name, minute`,
+         GROUP BY ALL`,
         [from, to, prefix],
       );
+      await tx.run(
+        "INSERT INTO signal_rollups SELECT * FROM temp.rollup_batch ORDER BY vehicle_id, name, minute",
+      );
+      await tx.run(`INSERT INTO signal_rollups_hour SELECT ${MERGE("date_trunc('hour', minute) AS hour")}
+        FROM temp.rollup_batch GROUP BY ALL ORDER BY vehicle_id, name, hour`);
+      await tx.run("DROP TABLE temp.rollup_batch");
+      await tx.run(
+        `INSERT INTO signal_latest ${latestSelect("rowid >= ? AND rowid < ?")}
+         ON CONFLICT (subject, name) DO UPDATE SET ts = excluded.ts, value_number = excluded.value_number,
+           value_string = excluded.value_string, value_location = excluded.value_location
+         WHERE excluded.ts >= signal_latest.ts`,
+        [from, to],
+      );
       await tx.run("UPDATE signal_rollup_state SET next_rowid = ? WHERE id = 1", [to]);
-      return to - from;
+      return { n: to - from, to };
     });
+    this.rolledTo = rolled.to;
+    return rolled.n;
   }
 
   /** Rolls until caught up, then (unless told not to) compacts when the unsorted tail has grown. */
@@ -81,9 +168,10 @@ export class SignalRollups {
   }
 
   /**
-   * Rewrites the partials sorted by (vehicle, signal, minute) once the part appended since the last
-   * rewrite exceeds max(500,000 rows, 5 %): DuckDB's per-row-group min/max then skip every other
-   * vehicle, so a query reads its vehicle's partials plus the short unsorted tail.
+   * Rewrites the partials merged (one per vehicle, signal and minute or hour: a live vehicle
+   * adds one partial per roll) and sorted by (vehicle, signal, time) once the part appended since
+   * the last rewrite exceeds max(500,000 rows, 5 %): DuckDB's per-row-group min/max then skip
+   * every other vehicle, so a query reads its vehicle's partials plus the short unsorted tail.
    */
   async compactIfNeeded(p: { minTail?: number } = {}): Promise<boolean> {
     const [state] = await this.sql.all(
@@ -93,11 +181,16 @@ export class SignalRollups {
     const tail = total - Number(state!.sorted_rows);
     if (tail <= (p.minTail ?? Math.max(500_000, total * 0.05))) return false;
     await this.sql.transaction(async (tx) => {
-      await tx.run(
-        "CREATE OR REPLACE TABLE signal_rollups_sorted AS SELECT * FROM signal_rollups ORDER BY vehicle_id, name, minute",
-      );
-      await tx.run("DROP TABLE signal_rollups");
-      await tx.run("ALTER TABLE signal_rollups_sorted RENAME TO signal_rollups");
+      for (const [table, period] of [
+        ["signal_rollups", "minute"],
+        ["signal_rollups_hour", "hour"],
+      ] as const) {
+        await tx.run(
+          `CREATE OR REPLACE TABLE ${table}_sorted AS SELECT ${MERGE(period)} FROM ${table} GROUP BY ALL ORDER BY vehicle_id, name, ${period}`,
+        );
+        await tx.run(`DROP TABLE ${table}`);
+        await tx.run(`ALTER TABLE ${table}_sorted RENAME TO ${table}`);
+      }
       await tx.run(
         "UPDATE signal_rollup_state SET sorted_rows = (SELECT count(*) FROM signal_rollups) WHERE id = 1",
       );
@@ -105,14 +198,10 @@ export class SignalRollups {
     return true;
   }
 
-  /** Whether a query over [from, …) with this interval can be answered from minute partials. */
-  static aligned(fromMs: number, intervalMs: number): boolean {
-    return fromMs % MINUTE_MS === 0 && intervalMs % MINUTE_MS === 0;
-  }
-
   /**
-   * Per (bucket, signal): avg, min, max, first and last over [from, to), from the partials of whole
-   * minutes rolled so far, the raw rows not rolled yet, and the raw rows of the last partial minute.
+   * Per (bucket, signal): avg, min, max, first and last over [from, to) in buckets
+   * [from + k·interval, …), from the hour and minute partials that lie wholly inside a bucket,
+   * the raw rows of every other minute, and the raw rows not rolled yet — in one statement.
    */
   async aggregate(p: {
     vehicleId: bigint;
@@ -125,60 +214,85 @@ export class SignalRollups {
     /** Signals whose FIRST / LAST are wanted (the costly part); default: all of `names`. */
     first?: readonly string[];
     last?: readonly string[];
-  }): Promise<Map<string, { avg: number; min: number; max: number; first: number; last: number }>> {
-    const cut = Math.max(p.fromMs, Math.floor(p.toMs / MINUTE_MS) * MINUTE_MS);
-    const unrolledFrom = Math.max(p.fromMs, (p.nowMs ?? Date.now()) - this.unrolledWindowMs);
+  }): Promise<Map<string, RollupValues>> {
+    const { fromMs: from, toMs: to, intervalMs: interval } = p;
     // Catalogue names only, so inlining them is safe; an aggregate restricted to the names that want it.
     for (const n of p.names)
       if (!/^[A-Za-z0-9]+$/.test(n)) throw new Error(`not a catalogue signal name: ${n}`);
+    for (const [what, v] of [
+      ["fromMs", from],
+      ["toMs", to],
+      ["intervalMs", interval],
+    ] as const)
+      if (!Number.isSafeInteger(v)) throw new Error(`${what} must be an integer number of ms, not ${v}`);
     const pick = (aggregate: string, wanted: readonly string[]) =>
       wanted.length === 0
         ? "NULL"
         : wanted.length === p.names.length
           ? aggregate
           : `${aggregate} FILTER (WHERE name IN (${wanted.map((n) => `'${n}'`).join(", ")}))`;
-    const names = p.names.map(() => "?").join(", ");
-    const bucket = (column: string) => `(epoch_ms(${column}) - ${p.fromMs}) // ${p.intervalMs}`;
+    // An OR chain, not IN: DuckDB turns an IN list into a join that reads every row first.
+    const names = `(${p.names.map((n) => `name = '${n}'`).join(" OR ")})`;
+    const bucket = (ms: string) => `(${ms} - ${from}) // ${interval}`;
+    // Whether the period [start, start + length) lies inside [from, to) and inside one bucket.
+    const whole = (start: string, length: number) =>
+      `(${start} >= ${from} AND ${start} + ${length} <= ${to} AND ${bucket(start)} = ${bucket(`${start} + ${length - 1}`)})`;
+    const useHours = interval >= HOUR_MS;
+    const minuteWhole = (m: string) => whole(m, MINUTE_MS);
+    const hourUsed = (h: string) => (useHours ? whole(h, HOUR_MS) : "FALSE");
+    // Where raw rows of cut minutes can be: only the last, partial minute when every bucket
+    // boundary falls on a minute; anywhere in range otherwise.
+    const minuteAligned = from % MINUTE_MS === 0 && interval % MINUTE_MS === 0;
+    const rawFrom = minuteAligned ? Math.max(from, Math.floor(to / MINUTE_MS) * MINUTE_MS) : from;
+    const unrolledFrom = Math.max(from, this.unrolledSince(p.nowMs));
+    const ms = (c: string) => `epoch_ms(${c})`;
+    const tsMinute = `(${ms("timestamp")} // ${MINUTE_MS} * ${MINUTE_MS})`;
     const raw = (where: string) =>
-      `SELECT name, ${bucket("timestamp")} AS bucket, 1 AS n, value_number AS total, value_number AS lo, value_number AS hi,
+      `SELECT name, ${bucket(ms("timestamp"))} AS bucket, 1 AS n, value_number AS total, value_number AS lo, value_number AS hi,
               timestamp AS first_at, value_number AS first_v, timestamp AS last_at, value_number AS last_v
-       FROM signals WHERE subject = ? AND name IN (${names}) AND value_number IS NOT NULL AND ${where}`;
-    const params: DuckDBValue[] = [
-      p.vehicleId,
-      ...p.names,
-      p.fromMs,
-      cut,
-      p.subject,
-      ...p.names,
-      unrolledFrom,
-      cut,
-      p.subject,
-      ...p.names,
-      cut,
-      p.toMs,
+       FROM signals WHERE subject = $subject AND ${names} AND value_number IS NOT NULL AND ${where}`;
+    const partial = (table: string, period: string, where: string) =>
+      `SELECT name, ${bucket(ms(period))} AS bucket, n, total, lo, hi, first_at, first_v, last_at, last_v
+       FROM ${table} WHERE vehicle_id = $vehicle AND ${names} AND ${where}`;
+    // When every hour in range lies inside a bucket, minutes are needed only after the last whole hour.
+    const hourAligned = useHours && from % HOUR_MS === 0 && interval % HOUR_MS === 0;
+    const minuteFrom = hourAligned
+      ? Math.max(from, Math.floor(to / HOUR_MS) * HOUR_MS)
+      : from - (from % MINUTE_MS);
+    const branches = [
+      partial(
+        "signal_rollups",
+        "minute",
+        `minute >= epoch_ms(${minuteFrom}::BIGINT) AND minute < epoch_ms(${to}::BIGINT)
+         AND ${minuteWhole(ms("minute"))} AND NOT ${hourUsed(`(${ms("minute")} // ${HOUR_MS} * ${HOUR_MS})`)}`,
+      ),
+      // The watermark is read in the statement's own snapshot: no row is in a partial and raw at once.
+      raw(`rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1)
+           AND timestamp >= epoch_ms(${unrolledFrom}::BIGINT) AND timestamp < epoch_ms(${to}::BIGINT) AND ${minuteWhole(tsMinute)}`),
+      raw(
+        `timestamp >= epoch_ms(${rawFrom}::BIGINT) AND timestamp < epoch_ms(${to}::BIGINT) AND NOT ${minuteWhole(tsMinute)}`,
+      ),
     ];
-    // The watermark and both sources are read in one transaction (one snapshot), and the
-    // watermark goes into the SQL as a literal so DuckDB skips row groups below it.
-    const rows = await this.sql.transaction(async (tx) => {
-      const [state] = await tx.all("SELECT next_rowid FROM signal_rollup_state WHERE id = 1");
-      const watermark = Number(state!.next_rowid);
-      return tx.all(
-        `WITH parts AS (
-         SELECT name, ${bucket("minute")} AS bucket, n, total, lo, hi, first_at, first_v, last_at, last_v
-         FROM signal_rollups WHERE vehicle_id = ? AND name IN (${names})
-           AND minute >= epoch_ms(?::BIGINT) AND minute < epoch_ms(?::BIGINT)
-         UNION ALL
-         ${raw(`rowid >= ${watermark} AND timestamp >= epoch_ms(?::BIGINT) AND timestamp < epoch_ms(?::BIGINT)`)}
-         UNION ALL
-         ${raw("timestamp >= epoch_ms(?::BIGINT) AND timestamp < epoch_ms(?::BIGINT)")}
-       )
+    if (useHours) {
+      branches.unshift(
+        partial(
+          "signal_rollups_hour",
+          "hour",
+          `hour >= epoch_ms(${from - (from % HOUR_MS)}::BIGINT) AND hour < epoch_ms(${to}::BIGINT) AND ${hourUsed(ms("hour"))}`,
+        ),
+      );
+    }
+    // Numbers are inlined (checked integers) so that DuckDB prunes row groups by them; the text
+    // repeats for a repeated query (the window start moves once a minute), so its prepared
+    // statement is reused.
+    const rows = await this.sql.all(
+      `WITH parts AS (${branches.join("\nUNION ALL\n")})
        SELECT bucket, name, sum(total) / sum(n) AS avg, min(lo) AS min, max(hi) AS max,
               ${pick("arg_min(first_v, first_at)", p.first ?? p.names)} AS first, ${pick("arg_max(last_v, last_at)", p.last ?? p.names)} AS last
        FROM parts GROUP BY bucket, name`,
-        params,
-      );
-    });
-    const out = new Map<string, { avg: number; min: number; max: number; first: number; last: number }>();
+      { vehicle: p.vehicleId, subject: p.subject },
+    );
+    const out = new Map<string, RollupValues>();
     for (const r of rows) {
       out.set(`${r.bucket}|${r.name}`, {
         avg: Number(r.avg),
@@ -190,4 +304,54 @@ export class SignalRollups {
     }
     return out;
   }
+
+  /**
+   * The newest value of each signal of `subject` (of `names` only, when given): the latest values
+   * kept by the rolls, and the rows appended since the last roll within the unrolled window, read
+   * in one statement. `lastSeen` is the newest timestamp over every signal of the vehicle.
+   */
+  async latest(p: {
+    subject: string;
+    names: readonly string[];
+    /** Whether `lastSeen` (over every signal) is wanted; without it only `names` are read. */
+    lastSeen?: boolean;
+    nowMs?: number;
+  }): Promise<{ lastSeen: number | undefined; values: LatestRow[] }> {
+    for (const n of p.names)
+      if (!/^[A-Za-z0-9]+$/.test(n)) throw new Error(`not a catalogue signal name: ${n}`);
+    const wanted = p.names.length ? `(${p.names.map((n) => `name = '${n}'`).join(" OR ")})` : "FALSE";
+    if (p.lastSeen === false && p.names.length === 0) return { lastSeen: undefined, values: [] };
+    const only = p.lastSeen === false ? `AND ${wanted}` : "";
+    const since = this.unrolledSince(p.nowMs);
+    const rows: Row[] = await this.sql.all(
+      `WITH candidates AS (
+         SELECT name, ts, value_number, value_string, value_location FROM signal_latest WHERE subject = $subject ${only}
+         UNION ALL
+         SELECT name, timestamp, value_number, value_string, value_location FROM signals
+         WHERE subject = $subject AND rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1)
+           AND timestamp >= epoch_ms(${since}::BIGINT) ${only})
+       SELECT name, epoch_ms(max(ts)) AS ts, arg_max(value_number, ts) AS n, arg_max(value_string, ts) AS s,
+              arg_max(value_location, ts) AS l, ${wanted} AS wanted
+       FROM candidates GROUP BY name`,
+      { subject: p.subject },
+    );
+    let lastSeen: number | undefined;
+    const values: LatestRow[] = [];
+    for (const row of rows) {
+      const ts = Number(row.ts);
+      lastSeen = Math.max(lastSeen ?? ts, ts);
+      if (!row.wanted) continue;
+      const value = (row.n ?? row.s ?? row.l) as LatestRow["value"] | null;
+      if (value !== null && value !== undefined)
+        values.push({ name: String(row.name), timestamp: ts, value });
+    }
+    return { lastSeen, values };
+  }
+}
+
+/** The newest value per (subject, signal) among the `signals` rows matching `where`. */
+function latestSelect(where: string): string {
+  return `SELECT subject, name, max(timestamp), arg_max(value_number, timestamp), arg_max(value_string, timestamp),
+            arg_max(value_location, timestamp)
+     FROM signals WHERE ${where} GROUP BY subject, name`;
 }

@@ -2,7 +2,7 @@ import type { Coordinates } from "@dimo-open/signals";
 import type { DuckDBValue } from "@duckdb/node-api";
 import { GraphQLError } from "graphql";
 import type { SerialConnection } from "../sql.ts";
-import { ROLLUP_AGGREGATIONS, SignalRollups } from "./rollups.ts";
+import { ROLLUP_AGGREGATIONS, type SignalRollups } from "./rollups.ts";
 
 /**
  * Read queries over the telemetry store's tables (`signals`, `vehicle_events`, `cloud_events`;
@@ -173,13 +173,13 @@ export class SignalStore {
 
   /**
    * All requested aggregations over buckets [from + k·interval, …) up to `to`. Float AVG, MIN, MAX,
-   * FIRST and LAST without value filters, over minute-aligned buckets, come from the minute
-   * rollups; everything else from the raw rows, in one statement.
+   * FIRST and LAST without value filters come from the rollups (hour and minute partials plus raw
+   * rows where a bucket boundary cuts a minute); everything else from the raw rows, in one statement.
    */
   async aggregate(p: AggregateQuery): Promise<Bucket[]> {
     const rollups = this.rollups;
     const rolled =
-      rollups && !p.source && SignalRollups.aligned(p.fromMs, p.intervalMs)
+      rollups && !p.source
         ? p.fields.filter((f) => f.type === "float" && ROLLUP_AGGREGATIONS.has(f.agg) && !f.filter)
         : [];
     const rest = p.fields.filter((f) => !rolled.includes(f));
@@ -262,8 +262,9 @@ export class SignalStore {
   }
 
   /**
-   * The latest value of each named signal and when the vehicle last sent anything. Live vehicles'
-   * latest values are recent, so it looks in a widening window (5 min, 1 h, 1 day, 30 days, all time)
+   * The latest value of each named signal and when the vehicle last sent anything: from the
+   * latest values the rolls keep (plus rows not rolled yet) when there are rollups and no source
+   * filter. Otherwise, as live vehicles' latest values are recent, it looks in a widening window (5 min, 1 h, 1 day, 30 days, all time)
    * and stops at the first one that holds every requested signal: time zone maps skip the rest.
    */
   async latest(p: {
@@ -274,6 +275,16 @@ export class SignalStore {
     /** Whether `lastSeen` (over every signal) is wanted; without it only `names` are read. */
     lastSeen?: boolean;
   }): Promise<{ lastSeen: number | undefined; values: Map<string, LatestValue> }> {
+    if (this.rollups && !p.source) {
+      await this.rollPending?.();
+      const latest = await this.rollups.latest({
+        subject: p.subject,
+        names: p.names,
+        lastSeen: p.lastSeen !== false,
+        ...(p.nowMs === undefined ? {} : { nowMs: p.nowMs }),
+      });
+      return { lastSeen: latest.lastSeen, values: new Map(latest.values.map((v) => [v.name, v])) };
+    }
     const now = p.nowMs ?? Date.now();
     const windows = [300_000, 3_600_000, 86_400_000, 30 * 86_400_000, undefined];
     let result: { lastSeen: number | undefined; values: Map<string, LatestValue> } = {
