@@ -18,12 +18,13 @@ import {
   weeklyIssuance,
 } from "@dimo-open/protocol";
 import type { Command } from "commander";
-import { integer, tokenId } from "../args.ts";
+import type { Address } from "viem";
+import { address, integer, tokenId } from "../args.ts";
 import type { CliReader } from "../chain.ts";
 import { refused } from "../chain.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import type { Network } from "../network.ts";
-import { formatDimo, formatTime } from "../output.ts";
+import { formatDimo, formatTime, table } from "../output.ts";
 import { type CommonOptions, context, readCommand, rewardsOf, writeCommand } from "./common.ts";
 
 /** The week's inputs file: from --inputs, or downloaded from the URI published on chain (hash checked). */
@@ -74,20 +75,50 @@ export function registerRewardsCommands(program: Command): void {
     .description("driver rewards: show weeks, claim, verify a published week");
 
   readCommand(rewards.command("show"))
-    .description("the rewards calendar and a week's published root (default: the last finished week)")
+    .description(
+      "the rewards calendar and a week's published root (default: the last finished week); with --owner, what that account earned",
+    )
     .option("--week <n>", "the week (0 = the week starting at genesis)", weekOption)
-    .action(async (o: CommonOptions & { week?: bigint }) => {
+    .option(
+      "--owner <address>",
+      "list this beneficiary's vehicles in the week, their amounts and claims",
+      address,
+    )
+    .option(
+      "--inputs <file>",
+      "with --owner: the week's inputs file (default: downloaded from its published URI)",
+    )
+    .action(async (o: CommonOptions & { week?: bigint; owner?: Address; inputs?: string }) => {
       const ctx = await context(o);
       const client = await rewardsReader(ctx);
       const calendar = await getRewardsCalendar(client);
       const week = o.week ?? (calendar.currentWeek > 0n ? calendar.currentWeek - 1n : 0n);
       const w = await getRewardsWeek(client, week);
+      // The owner's lines of the week's inputs file (hash-checked against the chain).
+      const earnings =
+        o.owner && w.status !== "none"
+          ? await Promise.all(
+              decodeRewardsInputs(await inputsOf(client, week, o.inputs))
+                .vehicles.filter(
+                  (v) => v.beneficiary.toLowerCase() === o.owner!.toLowerCase() && v.amount > 0n,
+                )
+                .map(async (v) => ({
+                  vehicleId: v.vehicleId,
+                  deviceId: v.deviceId,
+                  points: v.points,
+                  level: v.level,
+                  amount: v.amount,
+                  claimed: await isRewardClaimed(client, { week, vehicleId: v.vehicleId }),
+                })),
+            )
+          : undefined;
       const result = {
         ...w,
         genesis: calendar.genesis,
         currentWeek: calendar.currentWeek,
         weekStart: calendar.genesis + week * 604_800n,
         issuanceCap: weeklyIssuance(week),
+        ...(o.owner && { owner: o.owner, earnings: earnings ?? [] }),
       };
       ctx.out.result(result, () =>
         [
@@ -95,7 +126,25 @@ export function registerRewardsCommands(program: Command): void {
           `Week ${week} (from ${formatTime(result.weekStart)}), issuance cap ${formatDimo(result.issuanceCap)}:`,
           w.status === "none"
             ? "  no root published yet (a node publishes a week after it ends)"
-            : `  ${w.status}${w.final ? ", claims open" : ""}: total ${formatDimo(w.total)}, claimed ${formatDimo(w.claimed)}, published ${formatTime(w.publishedAt)}\n  root ${w.root}\n  inputs ${w.inputsHash}`,
+            : `  ${w.status}${w.final ? ", claims open" : `, claims open ${formatTime(w.finalAt)}`}: total ${formatDimo(w.total)}, claimed ${formatDimo(w.claimed)}, published ${formatTime(w.publishedAt)}\n  root ${w.root}\n  inputs ${w.inputsHash}`,
+          ...(o.owner
+            ? earnings?.length
+              ? [
+                  `${o.owner} earned:`,
+                  table([
+                    ["VEHICLE", "DEVICE", "POINTS", "LEVEL", "AMOUNT", "CLAIMED"],
+                    ...earnings.map((e) => [
+                      String(e.vehicleId),
+                      String(e.deviceId),
+                      String(e.points),
+                      `L${e.level}`,
+                      formatDimo(e.amount),
+                      e.claimed ? "yes" : `no: dimo rewards claim --week ${week} --vehicle ${e.vehicleId}`,
+                    ]),
+                  ]),
+                ]
+              : [`${o.owner} earned nothing in week ${week}.`]
+            : []),
         ].join("\n"),
       );
     });

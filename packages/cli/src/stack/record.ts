@@ -56,6 +56,11 @@ export const StackRecordSchema = z.object({
   hardware: hardwareAddresses,
   rewards: z.object({ dimoRewards: address }),
   payments: z.object({ dimoCredits: address, nodeRegistry: address, usageSettlement: address }),
+  /**
+   * The demo node's on-chain identity (NodeRegistry id, operated by the `operator` account), which
+   * settles its usage. Absent in networks set up before the node's jobs ran on the devnet.
+   */
+  operator: z.object({ nodeId: tokenId }).optional(),
   governance: z.object({
     votingDelay: z.number().int(),
     votingPeriod: z.number().int(),

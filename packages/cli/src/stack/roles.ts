@@ -9,7 +9,7 @@ import type { LocalAccount } from "viem";
 export const DEMO_ROLES = {
   admin: {
     index: 0,
-    description: "deployer: registry admin, DIMO treasury, governance voter, rewards publisher",
+    description: "deployer: registry admin, DIMO treasury, governance voter, rewards arbiter",
   },
   maker: {
     index: 1,
@@ -18,6 +18,10 @@ export const DEMO_ROLES = {
   alice: { index: 2, description: "vehicle owner: claims and pairs devices, grants the demo app" },
   bob: { index: 3, description: "vehicle owner: claims and pairs devices, grants the demo app" },
   developer: { index: 4, description: "app developer: owns the demo licence and is its signer" },
+  operator: {
+    index: 5,
+    description: "node operator: the node publishes reward weeks and settles usage with this key",
+  },
   integrations: { index: 6, description: "[d]Integrations committee: records readouts, certifies models" },
   council: { index: 7, description: "[d]Council: rules on challenges" },
   reporter: { index: 8, description: "performance reporter: reports device failures" },

@@ -29,13 +29,16 @@ import {
   mintManufacturer,
   type PaymentsAddresses,
   type PaymentsClient,
+  publishPriceList,
   type RewardsAddresses,
-  type RewardsClient,
   recordApplicationReadout,
+  registerNode,
+  setManufacturerConnectionClass,
   setRedirectUri,
   stakeLicense,
   submitLicenseApplication,
   transferDimo,
+  WEEK_SECONDS,
 } from "@dimo-open/protocol";
 import type { DevnetNetwork } from "@dimo-open/protocol/devnet";
 import { createWalletClient, custom, type LocalAccount, parseEther } from "viem";
@@ -68,6 +71,25 @@ export const DEMO_GRANT_DAYS = 30;
 export const DEMO_CREDITS = 100_000n;
 export const DEMO_GRANT_SOURCE = "urn:dimo-devnet:demo-app:terms";
 
+/**
+ * Rewards on a live devnet. DimoRewards' week is 7 days (a contract constant) and the devnet's
+ * clock is the wall clock, so the devnet shortens only the first week: its genesis is placed in
+ * the past so that week 0 ends `firstWeekSeconds` after the setup, and the node publishes it from
+ * the fleet's driving so far. Later weeks are real weeks. Claims open `challengeWindowSeconds`
+ * after a week is published.
+ */
+export interface DevnetRewardsSchedule {
+  firstWeekSeconds: number;
+  challengeWindowSeconds: number;
+}
+export const DEVNET_REWARDS: DevnetRewardsSchedule = { firstWeekSeconds: 120, challengeWindowSeconds: 60 };
+
+/** The node's price list on the devnet: one on-chain credit per credit its ledger charges. */
+export const DEMO_NODE_PRICES = [
+  { operation: "telemetry_query", creditsPerUnit: 1n },
+  { operation: "webhook_delivery", creditsPerUnit: 1n },
+] as const;
+
 export interface DemoSetupOptions {
   /** How many simulated vehicles get a device, a vehicle NFT, a pairing and a grant. */
   vehicles: number;
@@ -76,10 +98,13 @@ export interface DemoSetupOptions {
   /** Redirect URIs (sign-in domains) of the demo app, e.g. the console's origin. */
   redirectUris: readonly string[];
   governance?: GovernanceSettings;
+  rewards?: DevnetRewardsSchedule;
+  /** The node's public URL (recorded as its endpoint in the node registry). */
+  nodeUrl?: string;
   onStep?: (step: string) => void;
 }
 
-type Actor = HardwareClient & RewardsClient & PaymentsClient & { account: LocalAccount };
+type Actor = HardwareClient & PaymentsClient & { account: LocalAccount };
 
 export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptions): Promise<StackRecord> {
   const step = o.onStep ?? (() => {});
@@ -97,9 +122,8 @@ export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptio
     foundation: [accounts.foundation.address],
   });
   step("hardware ecosystem deployed: governor, timelock, licences, device stakes, arbitration");
-  const rewards: RewardsAddresses = await deployRewards(admin);
   const payments: PaymentsAddresses = await deployPayments(admin);
-  step("rewards and payments deployed");
+  step("payments deployed: credits, node registry, usage settlement");
 
   const transport = custom(provider, { retryCount: 0 });
   const actor = (role: DemoRole): Actor => ({
@@ -114,7 +138,6 @@ export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptio
     }),
     addresses: deployment.addresses,
     hardware,
-    rewards,
     payments,
   });
   const gov = actor("admin");
@@ -230,6 +253,33 @@ export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptio
   );
   step("owners claimed their devices with the devices' signatures and paired them");
 
+  // The demo node's identity: registered by its operator, which also signs its settlements.
+  const operator = actor("operator");
+  const { nodeId } = await registerNode(operator, {
+    signer: operator.account.address,
+    endpoint: o.nodeUrl ?? "http://127.0.0.1:8080",
+  });
+  await publishPriceList(operator, {
+    nodeId,
+    items: DEMO_NODE_PRICES,
+    uri: `${(o.nodeUrl ?? "http://127.0.0.1:8080").replace(/\/$/, "")}/v1/credits/prices`,
+  });
+  step(`node ${nodeId} registered by the operator, with its price list`);
+
+  // Rewards last: week 0 ends a fixed time after the setup, whatever the setup took.
+  const schedule = o.rewards ?? DEVNET_REWARDS;
+  const latest = (await admin.publicClient.getBlock()).timestamp;
+  const rewards: RewardsAddresses = await deployRewards(admin, {
+    genesis: latest + BigInt(schedule.firstWeekSeconds) - BigInt(WEEK_SECONDS),
+    challengeWindow: BigInt(schedule.challengeWindowSeconds),
+    publishers: [operator.account.address],
+  });
+  // The demo maker's OD-1 is an LTE dongle: DIP-2's highest connection class.
+  await setManufacturerConnectionClass({ ...gov, rewards }, { manufacturerId, connectionClass: 1 });
+  step(
+    `rewards deployed: week 0 ends in ${schedule.firstWeekSeconds} s, claims open ${schedule.challengeWindowSeconds} s after the node publishes it`,
+  );
+
   const ownerRoles = ["alice", "bob"] as const;
   const vehicles = allIndexes.map((index) => {
     const slot = index % owners.length;
@@ -254,6 +304,7 @@ export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptio
     hardware,
     rewards,
     payments,
+    operator: { nodeId: nodeId.toString() },
     governance: {
       votingDelay: governance.votingDelay,
       votingPeriod: governance.votingPeriod,

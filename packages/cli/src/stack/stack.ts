@@ -6,15 +6,17 @@
  * vehicles streaming signed data to it; and the web console. `dimo devnet` runs it, and so do
  * tests. A second start on the same data dir resumes the same network and skips the setup.
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type RunningNode, startNode } from "@dimo-open/node";
-import { erc721Did, setRedirectUri } from "@dimo-open/protocol";
+import { dimoRewardsAbi, erc721Did, REWARDS_ROLES, setRedirectUri, withRewards } from "@dimo-open/protocol";
 import { DEVNET_MNEMONIC, type DevnetNetwork, startDevnetNetwork } from "@dimo-open/protocol/devnet";
 import pino, { type Logger } from "pino";
-import { createWalletClient, custom } from "viem";
+import { bytesToHex, createWalletClient, custom } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
 import { prepareConsoleFiles } from "./consoleBuild.ts";
 import { type ConsoleConfigJson, type ConsoleServer, startConsoleServer } from "./consoleServer.ts";
+import { startDevnetClock } from "./devnetClock.ts";
 import { type SimulatedVehicles, startSimulatedVehicles } from "./fleet.ts";
 import {
   checkVehicleCount,
@@ -31,8 +33,8 @@ import {
   writeStackRecord,
   writeStackUrls,
 } from "./record.ts";
-import { demoAccounts } from "./roles.ts";
-import { setUpDemoNetwork } from "./setup.ts";
+import { DEMO_ROLES, type DemoRole, demoAccounts } from "./roles.ts";
+import { DEVNET_REWARDS, type DevnetRewardsSchedule, setUpDemoNetwork } from "./setup.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -55,6 +57,18 @@ export interface DevnetStackOptions {
   console?: { dir?: string };
   /** The fleet's seed on a fresh data dir (default "dimo-devnet"). */
   seed?: string;
+  /** Rewards on a fresh data dir: when week 0 ends after the setup, and the challenge window. */
+  rewards?: Partial<DevnetRewardsSchedule>;
+  /**
+   * How often the node's money jobs run (ms): rewards publishing, settlement, device stakes.
+   * Default 5 s, 15 s and 60 s.
+   */
+  jobIntervals?: { rewards?: number; settlement?: number; deviceStake?: number };
+  /**
+   * The chain makes an empty block after this many idle seconds (default 30), as a public chain
+   * keeps making blocks: the node's jobs act on the chain's time (see devnetClock.ts).
+   */
+  idleBlockSeconds?: number;
   /** Level of the node's and devices' logs, written to `<dataDir>/logs/`. Default info. */
   logLevel?: LogLevel;
   /** Told each step as it is done, in words a person reads. */
@@ -68,6 +82,8 @@ export interface DevnetStack {
   /** The console's URL, or undefined when it is not served (`consoleSkipped` says why). */
   consoleUrl: string | undefined;
   consoleSkipped: string | undefined;
+  /** Why a money job of the node is off on this network (e.g. one set up before they existed). */
+  jobsSkipped: string[];
   record: StackRecord;
   urls: StackUrls;
   /** True when an existing network was resumed (no setup ran). */
@@ -147,6 +163,19 @@ async function withConsoleRedirects(
   };
 }
 
+/**
+ * Writes a demo account's key where the node's job configuration points (mode 0600). The key
+ * derives from the public test mnemonic, as every devnet account: nothing secret is stored.
+ */
+function writeDemoKey(dir: string, role: DemoRole): string {
+  const file = `${role}.key`;
+  const key = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: DEMO_ROLES[role].index }).getHdKey()
+    .privateKey!;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, file), `${bytesToHex(key)}\n`, { mode: 0o600 });
+  return file;
+}
+
 export async function startDevnetStack(options: DevnetStackOptions): Promise<DevnetStack> {
   const dataDir = resolve(options.dataDir);
   const host = options.host ?? "127.0.0.1";
@@ -214,6 +243,8 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
       record = await setUpDemoNetwork(chain, {
         vehicles,
         seed: options.seed ?? "dimo-devnet",
+        rewards: { ...DEVNET_REWARDS, ...options.rewards },
+        nodeUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${ports.api || DEFAULT_STACK_PORTS.api}`,
         redirectUris: consoleOrigins(ports.console || (DEFAULT_STACK_PORTS.console as number)),
         onStep: (s) => progress(`setup: ${s}`),
       });
@@ -221,11 +252,54 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
     }
     phase("setup");
 
+    // The node's money jobs sign with demo accounts that hold the roles on chain: the operator
+    // publishes reward weeks (DimoRewards' publisher) and settles usage (its NodeRegistry id);
+    // the performance reporter files device failures and releases vested stakes.
+    const nodeDir = join(dataDir, "node");
+    const accounts = demoAccounts();
+    const jobsSkipped: string[] = [];
+    const intervals = options.jobIntervals ?? {};
+    const publisher = await chain.admin.publicClient.readContract({
+      address: record.rewards.dimoRewards,
+      abi: dimoRewardsAbi,
+      functionName: "hasRole",
+      args: [REWARDS_ROLES.publisher, accounts.operator.address],
+    });
+    if (!publisher)
+      jobsSkipped.push("rewards: the operator is not this network's rewards publisher (dimo devnet --reset)");
+    if (!record.operator)
+      jobsSkipped.push("settlement: this network has no registered node (dimo devnet --reset)");
+    const operatorKey = writeDemoKey(nodeDir, "operator");
+    const reporterKey = writeDemoKey(nodeDir, "reporter");
+    const jobs = {
+      ...(publisher && {
+        rewards: {
+          dimoRewards: record.rewards.dimoRewards,
+          key: { file: operatorKey },
+          intervalMs: intervals.rewards ?? 5_000,
+        },
+      }),
+      ...(record.operator && {
+        settlement: {
+          ...record.payments,
+          nodeId: record.operator.nodeId,
+          key: { file: operatorKey },
+          intervalMs: intervals.settlement ?? 15_000,
+          lagMs: 5_000,
+        },
+      }),
+      deviceStake: {
+        hardware: record.hardware,
+        key: { file: reporterKey },
+        intervalMs: intervals.deviceStake ?? 60_000,
+      },
+    };
+
     progress("node: indexing the chain, opening ingest and the APIs");
     const node = await portInUse("node", ports.api, "--api-port / --ingest-port / --mqtt-port", () =>
       startNode(
         {
-          dataDir: join(dataDir, "node"),
+          dataDir: nodeDir,
           chain: {
             rpcUrl: chain.deployment.rpcUrl,
             chainId: record.chainId,
@@ -241,6 +315,7 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
           // The node's own credit balances (until it reads on-chain credits): a devnet app can query at once.
           credits: { initialCredits: 100_000 },
           allowPrivateWebhookTargets: true,
+          jobs,
           logLevel: level,
         },
         { provider: chain.devnet.provider, logger: log("node") },
@@ -250,6 +325,16 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
     phase("node");
     progress(
       `node: API ${node.apiUrl}, ingest ${node.ingestUrl}${node.mqttUrl ? `, MQTT ${node.mqttUrl}` : ""}`,
+    );
+    const clockLog = log("clock");
+    const clock = startDevnetClock(chain.admin, chain.devnet.provider, {
+      idleSeconds: options.idleBlockSeconds ?? 30,
+      ...(publisher && { rewards: withRewards(chain.admin, record.rewards) }),
+      onError: (error) => clockLog.warn({ err: error }, "devnet clock"),
+    });
+    stops.push(() => clock.stop());
+    progress(
+      `node jobs: ${[publisher && "rewards", record.operator && "settlement", "device stakes"].filter(Boolean).join(", ")}${jobsSkipped.length ? ` (off: ${jobsSkipped.join("; ")})` : ""}`,
     );
 
     let fleet: SimulatedVehicles | undefined;
@@ -335,6 +420,7 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
       fleet,
       consoleUrl: server?.url,
       consoleSkipped,
+      jobsSkipped,
       record,
       urls,
       resumed,
