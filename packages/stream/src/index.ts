@@ -59,10 +59,25 @@ export {
   LOGIN_PREFIX,
 } from "./login.ts";
 export {
+  hashPair,
+  type Keccak,
+  MAX_SIGNED_BATCH,
+  merkleRootFromProof,
+  merkleTree,
+  proofHex,
+  readProof,
+  recoverBatchSigner,
+  signDeviceEventBatch,
+} from "./signature/batch.ts";
+export {
   canonicalEventBytes,
+  DEVICE_EVENT_BATCH_TYPEHASH,
+  DEVICE_EVENT_BATCH_TYPES,
   DEVICE_EVENT_TYPES,
   type DeviceEventMessage,
+  deviceEventBatchDigest,
   deviceEventDigest,
+  deviceEventStructHash,
   domainSeparator,
   eventHash,
   legacyDataDigest,
@@ -78,6 +93,6 @@ export {
   signDeviceEvent,
   type UnsignedDeviceEvent,
 } from "./signature/sign.ts";
-export { readSignature, toLowS } from "./signature/signature.ts";
+export { type RecoverableSignature, readSignature, toLowS } from "./signature/signature.ts";
 export { type VerifiedSignature, type VerifyOptions, verifyEventSignature } from "./signature/verify.ts";
 export { rfc3339Millis } from "./time.ts";

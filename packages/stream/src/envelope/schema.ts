@@ -137,9 +137,13 @@ export const CloudEventSchema = z.looseObject({
   dataversion: z.string().max(128).optional(),
   dataschema: z.string().max(512).optional(),
   signature: SignatureHexSchema.optional(),
-  dimosigversion: z.literal("2").optional(),
+  dimosigversion: z.enum(["2", "2b"]).optional(),
   dimosequence: SequenceSchema.optional(),
   dimosigner: ChecksumAddressSchema.optional(),
+  dimoproof: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{64})*$/, "must be 0x and whole 32-byte hashes in hex")
+    .optional(),
   data: present,
 });
 
@@ -160,12 +164,17 @@ export interface CloudEventAttributes {
   dataschema?: string;
   /** 0x-hex r‖s‖v, lower-case after parsing. */
   signature?: `0x${string}`;
-  /** "2" for a v2 device signature; absent for DIMO's legacy signature. */
-  dimosigversion?: "2";
-  /** Per-device sequence number, decimal. Required with dimosigversion "2". */
+  /**
+   * "2" for a v2 device signature, "2b" for a v2 batch signature (one signature over the Merkle
+   * root of several events); absent for DIMO's legacy signature.
+   */
+  dimosigversion?: "2" | "2b";
+  /** Per-device sequence number, decimal. Required with dimosigversion "2" and "2b". */
   dimosequence?: string;
-  /** The signing device's address (EIP-55). Required with dimosigversion "2". */
+  /** The signing device's address (EIP-55). Required with dimosigversion "2" and "2b". */
   dimosigner?: `0x${string}`;
+  /** "2b" only: the event's Merkle proof, its sibling hashes bottom-up, concatenated in hex. */
+  dimoproof?: `0x${string}`;
 }
 
 /**

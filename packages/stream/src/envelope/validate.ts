@@ -76,11 +76,14 @@ export function validateCloudEvent(value: unknown, limits: StreamLimits): DimoCl
       },
     );
   }
-  if (value.dimosigversion !== undefined && value.dimosigversion !== "2") {
+  if (value.dimosigversion !== undefined && value.dimosigversion !== "2" && value.dimosigversion !== "2b") {
     throw new EventRejectedError(
       "unsupported_signature_version",
       `Unsupported dimosigversion ${JSON.stringify(value.dimosigversion)}.`,
-      { path: "dimosigversion", details: 'Use "2", or omit it for the legacy signature.' },
+      {
+        path: "dimosigversion",
+        details: 'Use "2" (or "2b" for a batch), or omit it for the legacy signature.',
+      },
     );
   }
   check(CloudEventSchema, value, "");
@@ -96,10 +99,18 @@ export function validateCloudEvent(value: unknown, limits: StreamLimits): DimoCl
       throw invalid(name, `extension "${name}" must be a string, number or boolean`);
     }
   }
-  if (value.dimosigversion === "2") {
+  const version = value.dimosigversion;
+  if (version === "2" || version === "2b") {
     if (value.dimosequence === undefined)
-      throw invalid("dimosequence", "dimosigversion 2 requires dimosequence");
-    if (value.dimosigner === undefined) throw invalid("dimosigner", "dimosigversion 2 requires dimosigner");
+      throw invalid("dimosequence", `dimosigversion ${version} requires dimosequence`);
+    if (value.dimosigner === undefined)
+      throw invalid("dimosigner", `dimosigversion ${version} requires dimosigner`);
+  }
+  if (version === "2b" && value.dimoproof === undefined) {
+    throw invalid("dimoproof", "dimosigversion 2b requires dimoproof (0x for a batch of one)");
+  }
+  if (version !== "2b" && value.dimoproof !== undefined) {
+    throw invalid("dimoproof", "dimoproof belongs to dimosigversion 2b only");
   }
   check(DATA_SCHEMAS[value.type as EventType], value.data, "data");
   return withLowerCaseSignature(value) as unknown as DimoCloudEvent;

@@ -52,9 +52,13 @@ export function domainSeparator(chainId: number): `0x${string}` {
   return sep;
 }
 
-/** The canonical bytes a v2 signature covers: RFC 8785 JSON of the event minus `signature`. */
+/**
+ * The canonical bytes a v2 signature covers: RFC 8785 JSON of the event minus `signature` (and,
+ * for a "2b" batch event, minus `dimoproof`: the proof is derived from the signed hashes).
+ */
 export function canonicalEventBytes(event: DimoCloudEvent): Uint8Array {
   const { signature: _signature, ...unsigned } = event;
+  if (unsigned.dimosigversion === "2b") delete unsigned.dimoproof;
   return toBytes(canonicalJson(unsigned as JsonValue));
 }
 
@@ -70,12 +74,47 @@ export interface DeviceEventMessage {
   eventHash: `0x${string}`;
 }
 
-/** The 32-byte v2 digest: keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(DeviceEvent)). */
-export function deviceEventDigest(m: DeviceEventMessage): Uint8Array {
-  const structHash = keccak256(
+/** hashStruct(DeviceEvent): what a v2 signature signs (in its EIP-712 envelope), and a "2b" leaf. */
+export function deviceEventStructHash(m: Omit<DeviceEventMessage, "chainId">): `0x${string}` {
+  return keccak256(
     encodeAbiParameters(
       [{ type: "bytes32" }, { type: "address" }, { type: "uint64" }, { type: "uint64" }, { type: "bytes32" }],
       [DEVICE_EVENT_TYPEHASH, m.device, m.sequence, m.timeMs, m.eventHash],
+    ),
+  );
+}
+
+/** The 32-byte v2 digest: keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(DeviceEvent)). */
+export function deviceEventDigest(m: DeviceEventMessage): Uint8Array {
+  const structHash = deviceEventStructHash(m);
+  return keccak256(`0x1901${domainSeparator(m.chainId).slice(2)}${structHash.slice(2)}`, "bytes");
+}
+
+/** viem/EIP-712 form of the "2b" batch type, for wallets and cross-checks. */
+export const DEVICE_EVENT_BATCH_TYPES = {
+  DeviceEventBatch: [
+    { name: "device", type: "address" },
+    { name: "root", type: "bytes32" },
+  ],
+} as const;
+
+export const DEVICE_EVENT_BATCH_TYPEHASH = keccak256(
+  toBytes("DeviceEventBatch(address device,bytes32 root)"),
+);
+
+/**
+ * The 32-byte "2b" digest: keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(DeviceEventBatch)),
+ * where `root` is the Merkle root of the batch's DeviceEvent struct hashes (batch.ts).
+ */
+export function deviceEventBatchDigest(m: {
+  chainId: number;
+  device: `0x${string}`;
+  root: `0x${string}`;
+}): Uint8Array {
+  const structHash = keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }],
+      [DEVICE_EVENT_BATCH_TYPEHASH, m.device, m.root],
     ),
   );
   return keccak256(`0x1901${domainSeparator(m.chainId).slice(2)}${structHash.slice(2)}`, "bytes");

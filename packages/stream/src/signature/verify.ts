@@ -6,10 +6,16 @@ import { parseDid } from "@dimo-open/protocol";
 import type { Address } from "viem";
 import type { ParsedEvent } from "../envelope/parse.ts";
 import { EventRejectedError } from "../errors.ts";
-import { deviceEventDigest, legacyDataDigest } from "./digest.ts";
+import { merkleRootFromProof, readProof, recoverBatchSigner } from "./batch.ts";
+import {
+  deviceEventBatchDigest,
+  deviceEventDigest,
+  deviceEventStructHash,
+  legacyDataDigest,
+} from "./digest.ts";
 import { deviceEventMessage } from "./message.ts";
 import { type RecoveryBackend, recoverAddress } from "./recover.ts";
-import { readSignature, toLowS } from "./signature.ts";
+import { bytesToHex, hexToBytes, type RecoverableSignature, readSignature, toLowS } from "./signature.ts";
 
 export interface VerifyOptions {
   /** The node's chain id: producer and subject DIDs on another chain are rejected. */
@@ -25,7 +31,8 @@ export interface VerifyOptions {
 }
 
 export interface VerifiedSignature {
-  scheme: "v2" | "legacy";
+  /** "v2b": a v2 batch signature ("2b"), checked with the event's Merkle proof. */
+  scheme: "v2" | "v2b" | "legacy";
   /** The recovered device address (EIP-55). */
   signer: Address;
   /** v2 only: the signed per-device sequence number (see checkSequence). */
@@ -51,7 +58,7 @@ export function verifyEventSignature(parsed: ParsedEvent, options: VerifyOptions
       }
       if (path === "producer" && did.method === "ethr") claims.push(["the producer", did.address]);
     }
-    v2 = e.dimosigversion === "2";
+    v2 = e.dimosigversion === "2" || e.dimosigversion === "2b";
     if (v2) claims.push(["dimosigner", e.dimosigner!]);
   } else {
     claims.push(["the subject", parsed.device]);
@@ -68,10 +75,19 @@ export function verifyEventSignature(parsed: ParsedEvent, options: VerifyOptions
     if (sig.highS) {
       throw new EventRejectedError("bad_signature", "The v2 signature is not canonical (s > n/2).", {
         path: "signature",
-        details: "v2 requires low-s signatures (EIP-2); negate s and flip v.",
+        details: "v2 and 2b require low-s signatures (EIP-2); negate s and flip v.",
       });
     }
-    digest = deviceEventDigest(deviceEventMessage(parsed.event));
+    const message = deviceEventMessage(parsed.event);
+    if (parsed.event.dimosigversion === "2b") {
+      const leaf = hexToBytes(deviceEventStructHash(message));
+      const root = merkleRootFromProof(leaf, readProof(parsed.event.dimoproof ?? ""));
+      digest = deviceEventBatchDigest({
+        chainId: message.chainId,
+        device: message.device,
+        root: bytesToHex(root),
+      });
+    } else digest = deviceEventDigest(message);
   } else {
     if (options.acceptLegacy === false) {
       throw new EventRejectedError(
@@ -105,7 +121,10 @@ export function verifyEventSignature(parsed: ParsedEvent, options: VerifyOptions
     digest = legacyDataDigest(parsed.rawData);
   }
   // Legacy signatures are accepted in either s form (DIMO's devices never enforced low-s).
-  const signer = recoverAddress(digest, toLowS(sig), { backend: options.backend });
+  const batch = v2 && parsed.format === "cloudevents" && parsed.event.dimosigversion === "2b";
+  const recover = (d: Uint8Array, s: RecoverableSignature) =>
+    recoverAddress(d, s, { backend: options.backend });
+  const signer = batch ? recoverBatchSigner(digest, sig, recover) : recover(digest, toLowS(sig));
   for (const [label, address] of claims) {
     if (signer !== address) {
       throw new EventRejectedError(
@@ -119,6 +138,6 @@ export function verifyEventSignature(parsed: ParsedEvent, options: VerifyOptions
     }
   }
   return v2 && parsed.format === "cloudevents"
-    ? { scheme: "v2", signer, sequence: BigInt(parsed.event.dimosequence!) }
+    ? { scheme: batch ? "v2b" : "v2", signer, sequence: BigInt(parsed.event.dimosequence!) }
     : { scheme: "legacy", signer };
 }
