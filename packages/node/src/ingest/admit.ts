@@ -73,7 +73,7 @@ export function verifyMessage(
   const now = policy.now?.() ?? Date.now();
   let parsed: ParsedEvent;
   let signer: Address;
-  let scheme: "v2" | "legacy";
+  let scheme: "v2" | "v2b" | "legacy";
   let sequence: bigint | undefined;
   try {
     parsed = parseEvent(bytes, {

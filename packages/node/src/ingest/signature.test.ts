@@ -1,17 +1,19 @@
 import {
   type DimoCloudEvent,
+  deviceEventBatchDigest,
   deviceEventDigest,
   deviceEventMessage,
   EventRejectedError,
   legacyDataDigest,
   parseEvent,
+  signDeviceEventBatch,
   type VerifyOptions,
   verifyEventSignature,
 } from "@dimo-open/stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CHAIN_ID, encode, signV2, statusEvent, testDevice, withRawData } from "./__fixtures__/devices.ts";
-import { legacyDigest, v2Digest, verifyDeviceSignature } from "./signature.ts";
+import { legacyDigest, signV2Batch, v2BatchDigest, v2Digest, verifyDeviceSignature } from "./signature.ts";
 
 const device = testDevice(30);
 const other = testDevice(31);
@@ -87,6 +89,32 @@ describe("ingest's WASM-keccak verifier agrees with the stream package's", () =>
     expect(agree(encode(event), { chainId: CHAIN_ID, expectedSigner: other.address })).toBe(
       "rejected:bad_signature",
     );
+  });
+
+  it("on 2b batch events: valid, tampered, with another's proof; the fast signer makes the same batch", async () => {
+    const unsigned = [1n, 2n, 3n, 4n, 5n].map((sequence) => statusEvent(device, { sequence, count: 4 }));
+    const events = await signDeviceEventBatch(unsigned, device.signer);
+    for (const e of events) expect(agree(encode(e))).toBe(device.address);
+    const [a, b] = events as [DimoCloudEvent<"dimo.status">, DimoCloudEvent<"dimo.status">];
+    expect(agree(encode({ ...a, dimoproof: b.dimoproof }))).toBe("rejected:bad_signature");
+    expect(agree(encode({ ...a, dimosequence: "9" }))).toBe("rejected:bad_signature");
+    const data = structuredClone(a.data);
+    data.signals![0] = { ...data.signals![0]!, value: 1 };
+    expect(agree(encode({ ...a, data }))).toBe("rejected:bad_signature");
+    expect(agree(encode(a), { chainId: CHAIN_ID, expectedSigner: other.address })).toBe(
+      "rejected:bad_signature",
+    );
+    // signV2Batch (WASM keccak, any raw signer) yields the same digest, proofs and events.
+    const root = `0x${"00".repeat(32)}` as const;
+    expect(Buffer.from(v2BatchDigest(CHAIN_ID, device.address, Buffer.alloc(32))).toString("hex")).toBe(
+      Buffer.from(deviceEventBatchDigest({ chainId: CHAIN_ID, device: device.address, root })).toString(
+        "hex",
+      ),
+    );
+    const withAttributes = events.map(({ signature: _s, dimoproof: _p, ...e }) => e);
+    const fast = signV2Batch(withAttributes, () => Buffer.from(a.signature!.slice(2), "hex"));
+    expect(fast.map((e) => e.dimoproof)).toEqual(events.map((e) => e.dimoproof));
+    for (const e of fast) expect(agree(encode(e))).toBe(device.address);
   });
 
   it("on random payloads and random one-value tampering", async () => {

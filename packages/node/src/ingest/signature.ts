@@ -4,22 +4,31 @@
  * text), with the hashing done by a WebAssembly keccak. viem's keccak (pure JavaScript) takes
  * ~200 µs for a 2 KiB event on this machine, more than the secp256k1 recovery itself; the WASM
  * one takes ~8 µs. signature.test.ts checks that both verifiers agree on valid and tampered events.
+ * "2b" batch events are checked here with their Merkle proof, and the recovery is done once per
+ * batch (recoverBatchSigner), so a batch event costs its hashing, not a recovery.
  */
 import { parseDid } from "@dimo-open/protocol";
 import {
   canonicalEventBytes,
+  DEVICE_EVENT_BATCH_TYPEHASH,
   domainSeparator,
   EventRejectedError,
+  merkleRootFromProof,
+  merkleTree,
   type ParsedEvent,
+  proofHex,
+  type RecoverableSignature,
+  readProof,
   readSignature,
   recoverAddress,
+  recoverBatchSigner,
   rfc3339Millis,
   toLowS,
   type VerifiedSignature,
   type VerifyOptions,
 } from "@dimo-open/stream";
 import { createKeccak } from "hash-wasm";
-import type { Address } from "viem";
+import { type Address, bytesToHex } from "viem";
 
 const hasher = await createKeccak(256);
 
@@ -32,6 +41,7 @@ const utf8 = new TextEncoder();
 const DEVICE_EVENT_TYPEHASH = keccak256Bytes(
   utf8.encode("DeviceEvent(address device,uint64 sequence,uint64 timeMs,bytes32 eventHash)"),
 );
+const DEVICE_EVENT_BATCH_TYPEHASH_BYTES = Buffer.from(DEVICE_EVENT_BATCH_TYPEHASH.slice(2), "hex");
 
 function hexInto(target: Uint8Array, offset: number, hex: string): void {
   target.set(Buffer.from(hex.startsWith("0x") ? hex.slice(2) : hex, "hex"), offset);
@@ -45,13 +55,16 @@ function uint64Into(target: Uint8Array, end: number, value: bigint): void {
   }
 }
 
-/** The v2 EIP-712 digest of a CloudEvent carrying dimosigversion "2" (see stream's digest.ts). */
-export function v2Digest(event: {
+type SignedAttributes = {
   producer: string;
   dimosigner?: string;
   dimosequence?: string;
+  dimosigversion?: string;
   time: string;
-}): Uint8Array {
+};
+
+/** hashStruct(DeviceEvent) of a v2 or "2b" event: the v2 signed struct, and a "2b" Merkle leaf. */
+export function v2StructHash(event: SignedAttributes): Uint8Array {
   const eventHash = keccak256Bytes(canonicalEventBytes(event as Parameters<typeof canonicalEventBytes>[0]));
   const struct = new Uint8Array(160);
   struct.set(DEVICE_EVENT_TYPEHASH, 0);
@@ -59,13 +72,48 @@ export function v2Digest(event: {
   uint64Into(struct, 96, BigInt(event.dimosequence!));
   uint64Into(struct, 128, BigInt(rfc3339Millis(event.time)!));
   struct.set(eventHash, 128);
-  const structHash = keccak256Bytes(struct);
+  return keccak256Bytes(struct);
+}
+
+/** keccak256(0x1901 ‖ domainSeparator(chain) ‖ structHash): an EIP-712 digest. */
+function typedDataDigest(chainId: number, structHash: Uint8Array): Uint8Array {
   const envelope = new Uint8Array(66);
   envelope[0] = 0x19;
   envelope[1] = 0x01;
-  hexInto(envelope, 2, domainSeparator(parseDid(event.producer).chainId));
+  hexInto(envelope, 2, domainSeparator(chainId));
   envelope.set(structHash, 34);
   return keccak256Bytes(envelope);
+}
+
+/** The v2 EIP-712 digest of a CloudEvent carrying dimosigversion "2" (see stream's digest.ts). */
+export function v2Digest(event: SignedAttributes): Uint8Array {
+  return typedDataDigest(parseDid(event.producer).chainId, v2StructHash(event));
+}
+
+/** The "2b" EIP-712 digest of DeviceEventBatch(device, root) (see stream's batch.ts). */
+export function v2BatchDigest(chainId: number, device: string, root: Uint8Array): Uint8Array {
+  const struct = new Uint8Array(96);
+  struct.set(DEVICE_EVENT_BATCH_TYPEHASH_BYTES, 0);
+  hexInto(struct, 44, device);
+  struct.set(root, 64);
+  return typedDataDigest(chainId, keccak256Bytes(struct));
+}
+
+/**
+ * Signs events as one "2b" batch with a raw signing function (the bench's native signer): the
+ * events with dimosigversion "2b", dimosigner and dimosequence set, each gets its proof and the
+ * signature. The stream package's signDeviceEventBatch is the device-side API; this is its fast
+ * twin, cross-checked in signature.test.ts.
+ */
+export function signV2Batch<E extends SignedAttributes>(
+  events: readonly E[],
+  sign: (digest: Uint8Array) => Uint8Array,
+): (E & { dimoproof: `0x${string}`; signature: `0x${string}` })[] {
+  const leaves = events.map((e) => v2StructHash(e));
+  const { root, proofs } = merkleTree(leaves, keccak256Bytes);
+  const chainId = parseDid(events[0]!.producer).chainId;
+  const signature = bytesToHex(sign(v2BatchDigest(chainId, events[0]!.dimosigner!, root)));
+  return events.map((e, i) => ({ ...e, dimoproof: proofHex(proofs[i]!), signature }));
 }
 
 /** The legacy digest: keccak256 of the exact `data` text as sent. */
@@ -96,7 +144,7 @@ export function verifyDeviceSignature(parsed: ParsedEvent, options: VerifyOption
       }
       if (path === "producer" && did.method === "ethr") claims.push(["the producer", did.address]);
     }
-    v2 = e.dimosigversion === "2";
+    v2 = e.dimosigversion === "2" || e.dimosigversion === "2b";
     if (v2) claims.push(["dimosigner", e.dimosigner!]);
   } else {
     claims.push(["the subject", parsed.device]);
@@ -113,10 +161,17 @@ export function verifyDeviceSignature(parsed: ParsedEvent, options: VerifyOption
     if (sig.highS) {
       throw new EventRejectedError("bad_signature", "The v2 signature is not canonical (s > n/2).", {
         path: "signature",
-        details: "v2 requires low-s signatures (EIP-2); negate s and flip v.",
+        details: "v2 and 2b require low-s signatures (EIP-2); negate s and flip v.",
       });
     }
-    digest = v2Digest(parsed.event);
+    if (parsed.event.dimosigversion === "2b") {
+      const root = merkleRootFromProof(
+        v2StructHash(parsed.event),
+        readProof(parsed.event.dimoproof ?? ""),
+        keccak256Bytes,
+      );
+      digest = v2BatchDigest(parseDid(parsed.event.producer).chainId, parsed.event.dimosigner!, root);
+    } else digest = v2Digest(parsed.event);
   } else {
     if (options.acceptLegacy === false) {
       throw new EventRejectedError(
@@ -148,7 +203,11 @@ export function verifyDeviceSignature(parsed: ParsedEvent, options: VerifyOption
     digest = legacyDigest(parsed.rawData);
   }
   // Legacy signatures are accepted in either s form (DIMO's devices never enforced low-s).
-  const signer = recoverAddress(digest, toLowS(sig), { backend: options.backend });
+  const batch = v2 && parsed.format === "cloudevents" && parsed.event.dimosigversion === "2b";
+  const recover = (d: Uint8Array, s: RecoverableSignature) =>
+    recoverAddress(d, s, { backend: options.backend });
+  // A batch's events share digest and signature: one recovery per batch (cached by both).
+  const signer = batch ? recoverBatchSigner(digest, sig, recover) : recover(digest, toLowS(sig));
   for (const [label, address] of claims) {
     if (signer.toLowerCase() !== address.toLowerCase()) {
       throw new EventRejectedError(
@@ -162,6 +221,6 @@ export function verifyDeviceSignature(parsed: ParsedEvent, options: VerifyOption
     }
   }
   return v2 && parsed.format === "cloudevents"
-    ? { scheme: "v2", signer, sequence: BigInt(parsed.event.dimosequence!) }
+    ? { scheme: batch ? "v2b" : "v2", signer, sequence: BigInt(parsed.event.dimosequence!) }
     : { scheme: "legacy", signer };
 }

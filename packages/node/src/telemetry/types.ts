@@ -35,7 +35,8 @@ export interface StoredEvent {
   dataversion: string | undefined;
   /** The recovered device address (EIP-55). */
   signer: string;
-  scheme: "v2" | "legacy";
+  /** v2, v2b (a v2 batch signature, "2b"), or DIMO's legacy one. */
+  scheme: "v2" | "v2b" | "legacy";
   sequence: bigint | undefined;
   receivedAt: number;
   /** How it arrived: mqtt, mqtt-external, http. */
