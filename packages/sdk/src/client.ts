@@ -1,4 +1,4 @@
-import { type PrivilegeId, privilegeFromName } from "@dimo-open/protocol";
+import { PRIVILEGE_IDS, type PrivilegeId, privilegeFromName } from "@dimo-open/protocol";
 import type { Coordinates } from "@dimo-open/signals";
 import { type Address, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -156,6 +156,18 @@ export class DimoClient {
       json: { nftContractAddress: await this.vehicleContract(), privileges, tokenId: Number(p.tokenId) },
     });
     return { token, tokenId: BigInt(p.tokenId), privileges };
+  }
+
+  /**
+   * The owner's own vehicle token: after `signIn` with the owner's wallet as `clientId` (and its
+   * key as `signer`), a token for a vehicle that wallet owns — every privilege unless told
+   * otherwise. The node checks ownership on chain; its queries cost the owner no credits.
+   */
+  ownerToken(p: {
+    tokenId: bigint | number;
+    privileges?: readonly (PrivilegeId | string)[];
+  }): Promise<VehicleToken> {
+    return this.exchange({ tokenId: p.tokenId, privileges: p.privileges ?? PRIVILEGE_IDS });
   }
 
   private contract: Address | undefined;

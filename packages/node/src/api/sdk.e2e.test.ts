@@ -64,6 +64,28 @@ describe("@dimo-open/sdk", () => {
     expect((await client.usage()).totalCredits).toBeGreaterThan(0);
   });
 
+  it("gets the owner's own token with the owner's wallet, and is refused one for a vehicle the wallet does not own", async () => {
+    const owner = new DimoClient({ baseUrl: w.url });
+    await owner.signIn({
+      clientId: w.f.alice.address,
+      domain: "https://owner.example",
+      signer: w.f.alice.account,
+    });
+    const vehicle = await owner.ownerToken({ tokenId: w.vehicleId });
+    expect(vehicle.privileges).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const latest = await owner.latestSignals(vehicle, { tokenId: w.vehicleId, signals: ["speed"] });
+    expect(latest.values.speed?.value).toBe(30);
+    const stranger = new DimoClient({ baseUrl: w.url });
+    await stranger.signIn({
+      clientId: w.f.bob.address,
+      domain: "https://owner.example",
+      signer: w.f.bob.account,
+    });
+    const refused = await stranger.ownerToken({ tokenId: w.vehicleId }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DimoApiError);
+    expect(refused).toMatchObject({ status: 403 });
+  });
+
   it("rejects an aggregation that does not fit the signal's type before sending", async () => {
     const client = new DimoClient({ baseUrl: w.url });
     await expect(

@@ -279,13 +279,45 @@ describe("owner access log", () => {
     expect(denied.status).toBe(403);
   });
 
-  it("does not let a wallet token exchange vehicle tokens", async () => {
+  it("lets the owner's wallet exchange a vehicle token with every privilege, free of charge; refuses a non-owner", async () => {
     const owner = await signIn(w, {
       clientId: w.f.alice.address,
       domain: "https://owner.example",
       signer: w.f.alice.account,
     });
-    expect((await exchange(w, owner, [1])).status).toBe(403);
+    const all = [1, 2, 3, 4, 5, 6, 7, 8];
+    const r = await exchange(w, owner, all);
+    expect(r.status, await r.clone().text()).toBe(200);
+    const { token } = (await r.json()) as { token: string };
+    expect(decodeJwt(token)).toMatchObject({
+      token_use: "vehicle",
+      ethereum_address: w.f.alice.address,
+      token_id: w.vehicleId.toString(),
+      privilege_ids: all,
+      developer_license_id: "0",
+      owner: true,
+      aud: ["dimo.zone"],
+    });
+    const query = await post(
+      `${w.url}/telemetry/query`,
+      {
+        query: `{ signalsLatest(tokenId: ${w.vehicleId}) { speed { value } currentLocationCoordinates { value { latitude } } } }`,
+      },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(query.status).toBe(200);
+    expect(query.headers.get("x-credits-charged")).toBe("0");
+    expect(((await query.json()) as { errors?: unknown }).errors).toBeUndefined();
+
+    const stranger = await signIn(w, {
+      clientId: w.f.bob.address,
+      domain: "https://owner.example",
+      signer: w.f.bob.account,
+    });
+    const refused = await exchange(w, stranger, [1]);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 403, error: "not_owner" });
+    expect((await exchange(w, owner, [1], 999_999n)).status).toBe(404);
   });
 });
 

@@ -131,10 +131,11 @@ export async function exchangeVehicleToken(
   developer: DeveloperIdentity,
   request: ExchangeRequest,
 ): Promise<ExchangeResult> {
-  if (developer.kind !== "developer" || developer.licenseId === undefined) {
+  if (developer.kind === "user") return exchangeOwnerToken(o, developer.address, request);
+  if (developer.licenseId === undefined) {
     throw forbidden(
       "not_a_license",
-      "Only developer licences exchange vehicle tokens; sign in with a licence's client id.",
+      "Only developer licences and vehicle owners exchange vehicle tokens; sign in with a licence's client id or the owner's wallet.",
     );
   }
   const asset = o.chain.addresses.vehicleId;
@@ -187,6 +188,64 @@ export async function exchangeVehicleToken(
     token,
     tokenId: request.tokenId,
     grantee,
+    privileges: request.privileges,
+    expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+  };
+}
+
+/**
+ * The owner's own token: a wallet signed in through /auth/web3/* (a `user` token) gets a vehicle
+ * token for a vehicle it owns, with any privileges it asks for (the owner holds every privilege).
+ * Ownership is read from the chain at exchange, so a vehicle sold a block ago is refused; the
+ * token carries `developer_license_id: "0"` and `owner: true`, and queries made with it are not
+ * charged (an owner reads their own data for free, within the rate limits).
+ */
+async function exchangeOwnerToken(
+  o: ExchangeOptions,
+  wallet: Address,
+  request: ExchangeRequest,
+): Promise<ExchangeResult> {
+  const asset = o.chain.addresses.vehicleId;
+  const did = erc721Did(o.chainId, asset, request.tokenId);
+  let owner: Address;
+  try {
+    owner = getAddress(
+      await o.chain.publicClient.readContract({
+        address: asset,
+        abi: vehicleIdAbi,
+        functionName: "ownerOf",
+        args: [request.tokenId],
+      }),
+    );
+  } catch (error) {
+    await requireVehicle(o, request.tokenId);
+    throw error;
+  }
+  if (owner !== wallet) {
+    throw forbidden(
+      "not_owner",
+      `Address ${wallet} does not own ${did} and holds no licence; sign in with the owner's wallet, or with a developer licence the owner granted privileges to.`,
+    );
+  }
+  const lifetime = o.tokenLifetimeSeconds;
+  const token = await o.keys.sign(
+    {
+      token_use: "vehicle",
+      asset: did,
+      permissions: request.privileges.map(privilegeTokenName),
+      contract_address: asset,
+      token_id: request.tokenId.toString(),
+      privilege_ids: request.privileges,
+      ethereum_address: wallet,
+      developer_license_id: "0",
+      owner: true,
+    },
+    { issuer: o.issuer, audience: [VEHICLE_TOKEN_AUDIENCE], subject: did, expiresInSeconds: lifetime },
+  );
+  return {
+    token,
+    tokenId: request.tokenId,
+    grantee: wallet,
     privileges: request.privileges,
     expiresAt: Math.floor(Date.now() / 1000) + lifetime,
   };

@@ -13,7 +13,7 @@ export interface DeveloperIdentity {
 
 /** What a verified vehicle token allows. */
 export interface VehicleGrant {
-  /** Grantee: the licence's client id. */
+  /** Grantee: the licence's client id (the owner's wallet for an owner token). */
   grantee: Address;
   licenseId: bigint;
   vehicleContract: Address;
@@ -21,6 +21,8 @@ export interface VehicleGrant {
   asset: string;
   privileges: readonly number[];
   expiresAt: number;
+  /** The vehicle's owner's own token (licence 0): its queries are not charged. */
+  owner: boolean;
 }
 
 /** DIMO's vehicle-token audience; the data-sdk and DIMO's services expect exactly this. */
@@ -74,6 +76,7 @@ export async function verifyVehicleToken(
     asset: String(claims.asset),
     privileges: (claims.privilege_ids as unknown[]).map(Number),
     expiresAt: Number(claims.exp),
+    owner: claims.owner === true,
   };
 }
 

@@ -127,14 +127,17 @@ export async function createTelemetryHandler(
       operation: "telemetry_query" as const,
       requestId,
     };
+    // An owner reading their own vehicle pays nothing; apps pay by the price list.
+    const charged = grant.owner ? 0 : credits;
     try {
-      await s.ledger.charge({
-        requestId,
-        licenseId: grant.licenseId,
-        vehicleId: grant.tokenId,
-        operation: "telemetry_query",
-        credits,
-      });
+      if (charged > 0)
+        await s.ledger.charge({
+          requestId,
+          licenseId: grant.licenseId,
+          vehicleId: grant.tokenId,
+          operation: "telemetry_query",
+          credits,
+        });
     } catch (error) {
       s.accessLog.record({
         ...entry,
@@ -143,7 +146,7 @@ export async function createTelemetryHandler(
       });
       throw error;
     }
-    s.metrics.credits.inc({ operation: "telemetry_query" }, credits);
+    if (charged > 0) s.metrics.credits.inc({ operation: "telemetry_query" }, charged);
     const ctx: TelemetryContext = {
       grant,
       subject: erc721Did(s.options.chainId, grant.vehicleContract, grant.tokenId),
@@ -157,7 +160,7 @@ export async function createTelemetryHandler(
       outcome: result.errors?.length ? "partial" : "ok",
     });
     for (const e of result.errors ?? []) if (isInternal(e)) s.logError(e.originalError, { requestId });
-    return graphQLResponse(compactErrors(result), 200, { "x-credits-charged": String(credits) });
+    return graphQLResponse(compactErrors(result), 200, { "x-credits-charged": String(charged) });
   };
   return {
     handle,
