@@ -66,16 +66,8 @@ export {
 export { SignalLogger, type SignalLoggerOptions, type SignalLoggerStats } from "./logger/signal-logger.ts";
 // OTA
 export { OtaError, type OtaRefusal } from "./ota/errors.ts";
-export {
-  compareVersions,
-  FIRMWARE_DOMAIN,
-  FIRMWARE_MANIFEST_TYPES,
-  type FirmwareManifest,
-  FirmwareManifestSchema,
-  type SignedFirmwareManifest,
-  signFirmwareManifest,
-  verifyFirmwareManifest,
-} from "./ota/manifest.ts";
+// (The manifest's format and signing are @dimo-open/protocol's: FIRMWARE_MANIFEST_TYPES, signFirmwareManifest, …)
+export { verifyFirmwareManifest } from "./ota/manifest.ts";
 export {
   FirmwareUpdater,
   type FirmwareUpdaterOptions,

@@ -8,6 +8,8 @@ export * from "./actions/vehicle.ts";
 export * from "./artifacts/index.ts";
 export * from "./client.ts";
 export * from "./deploy.ts";
+export * from "./device/commands.ts";
+export * from "./device/firmware.ts";
 export * from "./did.ts";
 export * from "./eip712.ts";
 export * from "./errors.ts";

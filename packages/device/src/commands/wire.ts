@@ -6,38 +6,29 @@
  * uint64 issuedAt,uint64 expiresAt)`. The device pins the node keys it obeys, as it pins the
  * maker's firmware keys.
  */
-import { type Address, getAddress, type Hex, isAddress, recoverTypedDataAddress } from "viem";
+import {
+  COMMAND_NAMES,
+  recoverVehicleCommandSigner,
+  type SignedVehicleCommand,
+  type VehicleCommand,
+} from "@dimo-open/protocol";
+import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
 import { DeviceError } from "../errors.ts";
 
-export const COMMAND_NAMES = [
-  "doors/lock",
-  "doors/unlock",
-  "trunk/open",
-  "frunk/open",
-  "charge/start",
-  "charge/stop",
-] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
+// The wire format is @dimo-open/protocol's (device/commands.ts), shared with the node that signs.
+export {
+  COMMAND_NAMES,
+  COMMAND_RESULT_EVENT,
+  type CommandName,
+  commandTopic,
+  type SignedVehicleCommand,
+  VEHICLE_COMMAND_TYPES,
+  type VehicleCommand,
+  vehicleCommandDomain,
+} from "@dimo-open/protocol";
 
-/** The vehicle event a device answers with. */
-export const COMMAND_RESULT_EVENT = "commandResult";
-
-export const VEHICLE_COMMAND_TYPES = {
-  VehicleCommand: [
-    { name: "id", type: "string" },
-    { name: "name", type: "string" },
-    { name: "device", type: "address" },
-    { name: "vehicle", type: "string" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-} as const;
-
-export function vehicleCommandDomain(chainId: number) {
-  return { name: "DIMO Vehicle Command", version: "1", chainId } as const;
-}
-
+/** What the device accepts of a command before it checks the signature. */
 const CommandSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "1–64 letters, digits or '-'"),
   name: z.enum(COMMAND_NAMES),
@@ -46,12 +37,6 @@ const CommandSchema = z.strictObject({
   issuedAt: z.number().int().nonnegative(),
   expiresAt: z.number().int().nonnegative(),
 });
-export type VehicleCommand = z.infer<typeof CommandSchema> & { name: CommandName };
-
-export interface SignedVehicleCommand {
-  command: VehicleCommand;
-  signature: Hex;
-}
 
 export const COMMAND_REFUSALS = [
   /** Not JSON, or not a command's shape. */
@@ -75,10 +60,6 @@ export class CommandRefusedError extends DeviceError {
   ) {
     super(shortMessage, options);
   }
-}
-
-export function commandTopic(device: Address): string {
-  return `devices/${device.toLowerCase()}/commands`;
 }
 
 /** Parses and authenticates a command message; throws CommandRefusedError (`expired` last, after the signature). */
@@ -106,21 +87,10 @@ export async function verifyVehicleCommand(
   if (typeof signed.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signed.signature)) {
     throw new CommandRefusedError("bad_signature", "The command carries no 65-byte signature.");
   }
-  const command = parsed.data as VehicleCommand;
+  const command = { ...parsed.data, device: getAddress(parsed.data.device) } as VehicleCommand;
   let signer: Address;
   try {
-    signer = await recoverTypedDataAddress({
-      domain: vehicleCommandDomain(p.chainId),
-      types: VEHICLE_COMMAND_TYPES,
-      primaryType: "VehicleCommand",
-      message: {
-        ...command,
-        device: getAddress(command.device),
-        issuedAt: BigInt(command.issuedAt),
-        expiresAt: BigInt(command.expiresAt),
-      },
-      signature: signed.signature as Hex,
-    });
+    signer = await recoverVehicleCommandSigner({ command, signature: signed.signature as Hex }, p.chainId);
   } catch (error) {
     throw new CommandRefusedError("bad_signature", "The command's signature does not recover.", {
       cause: error,
@@ -132,16 +102,13 @@ export async function verifyVehicleCommand(
       `The command is signed by ${signer}, not by this device's node.`,
     );
   }
-  if (getAddress(command.device) !== getAddress(p.device)) {
+  if (command.device !== getAddress(p.device)) {
     throw new CommandRefusedError(
       "wrong_device",
       `The command is for ${command.device}, not for this device.`,
     );
   }
-  const result = {
-    command: { ...command, device: getAddress(command.device) },
-    signature: signed.signature as Hex,
-  };
+  const result: SignedVehicleCommand = { command, signature: signed.signature as Hex };
   if (p.now > command.expiresAt) {
     // Authentic but late: the node gets a signed "expired" answer rather than silence.
     throw Object.assign(

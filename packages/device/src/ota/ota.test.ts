@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type FirmwareManifest, signFirmwareManifest } from "@dimo-open/protocol";
 import { mnemonicToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { OtaError } from "./errors.ts";
-import { type FirmwareManifest, signFirmwareManifest } from "./manifest.ts";
 import { FirmwareUpdater } from "./updater.ts";
 
 const MNEMONIC = "test test test test test test test test test test test junk";

@@ -16,14 +16,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Address } from "viem";
-import { OtaError } from "./errors.ts";
 import {
-  compareVersions,
+  compareFirmwareVersions as compareVersions,
   type FirmwareManifest,
   type SignedFirmwareManifest,
-  verifyFirmwareManifest,
-} from "./manifest.ts";
+} from "@dimo-open/protocol";
+import type { Address } from "viem";
+import { OtaError } from "./errors.ts";
+import { verifyFirmwareManifest } from "./manifest.ts";
 
 export type Slot = "a" | "b";
 

@@ -47,7 +47,6 @@ export {
   FIRMWARE_MANIFEST_TYPES,
   FIRMWARE_ROLLOUT_TYPES,
   type FirmwareManifest,
-  FirmwareManifestSchema,
   type FirmwareRollout,
   firmwareManifestDigest,
   type SignedFirmwareManifest,
