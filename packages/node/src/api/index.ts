@@ -3,6 +3,7 @@ export * from "../access-log/index.ts";
 export * from "../auth/index.ts";
 export * from "../billing/index.ts";
 export * from "../webhooks/index.ts";
+export type { CorsOptions } from "./cors.ts";
 export { ApiError, errorResponse } from "./errors.ts";
 export { bearerToken, clientIp, type ServerContext } from "./http.ts";
 export { identitySchema } from "./identity/handler.ts";

@@ -5,6 +5,7 @@ import type { IdentityIndex } from "../identity/index.ts";
 import { createTelemetrySchema } from "../telemetry/schema.ts";
 import { WebhookEngine, type WebhookEngineOptions } from "../webhooks/engine.ts";
 import { WebhookStore } from "../webhooks/store.ts";
+import { type CorsOptions, corsLayer } from "./cors.ts";
 import { ApiError } from "./errors.ts";
 import type { ServerContext } from "./http.ts";
 import { createIdentityHandler } from "./identity/handler.ts";
@@ -25,6 +26,8 @@ export interface ApiServerOptions extends ApiCoreOptions {
   /** Other fetch handlers mounted under a path prefix (e.g. `{"/fetch": fetchApi}`), tried before a 404. */
   mounts?: Record<string, FetchHandler>;
   telemetry?: TelemetryApiOptions;
+  /** Browser access (preflights, Access-Control-* headers); default: any origin, never credentials. */
+  cors?: CorsOptions;
   /** The chain index identity GraphQL answers from; `/identity/query` is not served without it. */
   identity?: IdentityIndex;
   webhooks?: {
@@ -57,6 +60,7 @@ export async function createApiHandler(options: ApiServerOptions): Promise<{
   webhooks: WebhookEngine;
   telemetry: TelemetryApi;
 }> {
+  const cors = corsLayer(options.cors); // checks the origins before anything opens
   const services = await openApiServices(options);
   // The telemetry tables may not exist yet on a fresh node (ingest creates them too).
   await createTelemetrySchema(await options.database.connect());
@@ -123,7 +127,7 @@ export async function createApiHandler(options: ApiServerOptions): Promise<{
       accessLogRoute(services)(r, p as { tokenId: string }),
     );
   const mounts = Object.entries(options.mounts ?? {}).sort((a, b) => b[0].length - a[0].length);
-  const handler: FetchHandler = async (request, context) => {
+  const routed: FetchHandler = async (request, context) => {
     if (mounts.length > 0) {
       const path = new URL(request.url).pathname;
       const mount = mounts.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
@@ -131,6 +135,9 @@ export async function createApiHandler(options: ApiServerOptions): Promise<{
     }
     return router.handle(request, context);
   };
+  const handler: FetchHandler = cors((request, context) =>
+    routed(request, context as ServerContext | undefined),
+  );
   if (options.webhooks?.start ?? true) webhookEngine.start();
   return { handler, services, webhooks: webhookEngine, telemetry };
 }
