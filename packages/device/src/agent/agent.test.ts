@@ -6,6 +6,7 @@ import { parseEvent, verifyEventSignature } from "@dimo-open/stream";
 import { pino } from "pino";
 import { generatePrivateKey } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
+import { EventBuffer } from "../buffer/event-buffer.ts";
 import { DeviceConfigClient } from "../config/config-client.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
 import type { SecureElement } from "../keystore/secure-element.ts";
@@ -207,7 +208,7 @@ describe("device agent: event size", () => {
 });
 
 describe("device agent: its loop", () => {
-  it("logs a pass that failed and keeps going (a secure element that refuses a few times does not stop it)", async () => {
+  it("logs a pass that failed and keeps going, its readings kept for the next event (a secure element that refuses a few times)", async () => {
     const { vehicle } = createFleet({
       seed: "loop",
       size: 1,
@@ -230,6 +231,7 @@ describe("device agent: its loop", () => {
     };
     const lines: string[] = [];
     const model = VEHICLE_MODELS["toyota-prius"];
+    const dataDir = mkdtempSync(join(tmpdir(), "dimo-agent-"));
     const agent = new DeviceAgent({
       element: busy,
       identity: {
@@ -237,7 +239,7 @@ describe("device agent: its loop", () => {
         producer: `did:ethr:31337:${element.address}`,
         subject: "did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:9",
       },
-      dataDir: mkdtempSync(join(tmpdir(), "dimo-agent-")),
+      dataDir,
       can: new SimulatedCanSource(vehicle, { speed: 20 }),
       uplink: new MqttUplink({ url: "mqtt://127.0.0.1:1", deviceAddress: element.address }),
       codec: "json",
@@ -255,8 +257,24 @@ describe("device agent: its loop", () => {
     await agent.start();
     const end = Date.now() + 10_000;
     while (agent.buffer.stats.pending < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await agent.stop();
     expect(refusals).toBe(0);
     expect(agent.buffer.stats.pending).toBeGreaterThanOrEqual(2);
     expect(lines.filter((l) => l.includes("secure element busy"))).toHaveLength(3);
+    // The readings of the events that failed to sign went with later events: none was lost.
+    const reopened = EventBuffer.open({ dir: join(dataDir, "buffer"), budgetBytes: 8 * 1024 * 1024 });
+    const sent = reopened
+      .pending(1000)
+      .reduce(
+        (n, e) =>
+          n +
+          (JSON.parse(new TextDecoder().decode(e.bytes)) as { data: { signals: unknown[] } }).data.signals
+            .length,
+        0,
+      );
+    reopened.close();
+    const { readings, overflowed } = agent.status.logger;
+    expect(readings).toBeGreaterThan(0);
+    expect(sent + agent.logger.take().length).toBe(readings - overflowed);
   });
 });

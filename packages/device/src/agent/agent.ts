@@ -9,6 +9,7 @@
  * one only when its version changed, and reports the versions it runs in every status event.
  */
 import { join } from "node:path";
+import type { SignalReading } from "@dimo-open/can";
 import type { CodecName } from "@dimo-open/stream";
 import type { Logger } from "pino";
 import { pino } from "pino";
@@ -282,8 +283,9 @@ export class DeviceAgent {
     const now = this.#now();
     this.#lastEvent = now;
     const signals: { timestamp: number; name: string; value: unknown }[] = this.logger.take();
-    if (this.#pendingLocation) {
-      signals.push(this.#pendingLocation);
+    const location = this.#pendingLocation;
+    if (location) {
+      signals.push(location);
       this.#pendingLocation = undefined;
     }
     if (signals.length === 0 && !options.heartbeat) return undefined;
@@ -307,8 +309,16 @@ export class DeviceAgent {
         ...(this.#o.vin && { vin: this.#o.vin }),
         device,
       };
+      try {
+        last = await this.outbox.publish("dimo.status", data as never);
+      } catch (error) {
+        // Nothing from here on was stored: these readings go with the next event instead.
+        const unsent = signals.slice(i);
+        if (location && unsent.includes(location)) this.#pendingLocation ??= location;
+        this.logger.putBack(unsent.filter((s) => s !== location) as SignalReading[]);
+        throw error;
+      }
       this.#events++;
-      last = await this.outbox.publish("dimo.status", data as never);
     }
     return last;
   }

@@ -66,6 +66,11 @@ export class SignalLogger {
     if (out.length === 0) return;
     this.stats.readings += out.length;
     for (const r of out) this.#readings.push(r);
+    this.#trim();
+  }
+
+  /** Keeps at most maxPendingReadings, dropping the oldest. */
+  #trim(): void {
     const max = this.#o.maxPendingReadings ?? 10_000;
     if (this.#readings.length > max) {
       const drop = this.#readings.length - max;
@@ -98,5 +103,15 @@ export class SignalLogger {
     const out = this.#readings;
     this.#readings = [];
     return out;
+  }
+
+  /**
+   * Puts taken readings back, before the ones collected since (the event they were for was not
+   * stored: the secure element did not sign, the disk refused). Beyond the limit the oldest go.
+   */
+  putBack(readings: readonly SignalReading[]): void {
+    if (readings.length === 0) return;
+    this.#readings = [...readings, ...this.#readings];
+    this.#trim();
   }
 }
