@@ -124,6 +124,8 @@ export const NodeConfigSchema = z.object({
     .object({
       memoryLimit: z.string().default("1GB"),
       checkpointThreshold: z.string().default("128MB"),
+      /** DuckDB worker threads (default: one per core); 1 suits a small ingest node best. */
+      threads: z.number().int().positive().optional(),
     })
     .default({ memoryLimit: "1GB", checkpointThreshold: "128MB" }),
   credits: z

@@ -26,6 +26,13 @@ describe("openDatabase", () => {
     );
   });
 
+  it("sets DuckDB's threads when asked, and refuses a count that is not a positive integer", async () => {
+    expect(await setting(":memory:", { threads: 1 }, "threads")).toBe("1");
+    await expect(openDatabase(":memory:", { threads: 0 })).rejects.toThrow(
+      /threads must be a positive integer/,
+    );
+  });
+
   it("refuses a size it cannot read, naming the option", async () => {
     await expect(openDatabase(":memory:", { memoryLimit: "lots" })).rejects.toThrow(/memoryLimit .*"lots"/);
   });

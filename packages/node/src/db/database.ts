@@ -27,6 +27,13 @@ export interface DatabaseOptions {
    * store does (BENCHMARKS.md). A larger WAL means fewer of them, and a longer replay after a crash.
    */
   checkpointThreshold?: string;
+  /**
+   * DuckDB's worker threads (`threads`; default: DuckDB's, one per core). Ingest commits are small
+   * (hundreds of events) and parallelising them costs more CPU than it saves: on the 2-core
+   * benchmark machine, 1 thread halved the store's CPU per event and its wall time (BENCHMARKS.md),
+   * at the price of slower large analytical queries.
+   */
+  threads?: number;
 }
 
 /** The bound on DuckDB's memory when the caller sets none. */
@@ -43,7 +50,11 @@ function checkSize(name: string, value: string): string {
 }
 
 export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<NodeDatabase> {
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
+  }
   const instance = await DuckDBInstance.create(path, {
+    ...(options.threads !== undefined ? { threads: String(options.threads) } : {}),
     memory_limit: checkSize("memoryLimit", options.memoryLimit ?? DEFAULT_MEMORY_LIMIT),
     checkpoint_threshold: checkSize(
       "checkpointThreshold",
