@@ -30,7 +30,7 @@ import {
 import { connectDevice } from "../src/ingest/__fixtures__/harness.ts";
 import { bindToChain, verifyMessage } from "../src/ingest/admit.ts";
 import { normalizePayload } from "../src/ingest/normalize.ts";
-import { v2Digest, verifyDeviceSignature } from "../src/ingest/signature.ts";
+import { signV2Batch, v2Digest, verifyDeviceSignature } from "../src/ingest/signature.ts";
 import { TelemetryWriter } from "../src/telemetry/writer.ts";
 
 interface NativeSecp256k1 {
@@ -47,28 +47,57 @@ const DEVICES = 16;
 const WINDOW = Number(process.env.DIMO_BENCH_INGEST_WINDOW ?? 16); // unacknowledged publishes per device connection
 const SIGNALS = 20;
 const WORKERS = Number(process.env.DIMO_BENCH_INGEST_WORKERS ?? 1);
-/** Events per PUBLISH in the batch run. */
+/** Events per PUBLISH in the batch runs, and unacknowledged batch publishes per connection. */
 const BATCH = Number(process.env.DIMO_BENCH_INGEST_BATCH ?? 50);
+const BATCH_WINDOW = Number(process.env.DIMO_BENCH_INGEST_BATCH_WINDOW ?? 2);
+/** DuckDB threads of the node (1: small commits gain nothing from parallelism; see db/database.ts). */
+const DUCKDB_THREADS = Number(process.env.DIMO_BENCH_INGEST_DUCKDB_THREADS ?? 1);
 /** Presigned events per second of run (the pool a run can use up; it then ends early). */
 const POOL_RATE = Number(process.env.DIMO_BENCH_INGEST_POOL_RATE ?? 4000);
 
 /** A v2-signed status event from a device (digest as the node computes it, native signing). */
-function signEvent(device: TestDevice, key: Uint8Array, sequence: bigint, timeMs: number): Buffer {
+function unsignedEvent(device: TestDevice, sequence: bigint, timeMs: number, version: "2" | "2b") {
   const unsigned = statusEvent(device, {
     sequence,
     timeMs,
     count: SIGNALS,
     id: `${device.address}-${sequence}`,
   });
-  const event = {
+  return {
     ...unsigned,
     dimosequence: String(sequence),
-    dimosigversion: "2",
+    dimosigversion: version,
     dimosigner: getAddress(device.address),
   } as unknown as DimoCloudEvent;
-  const { signature, recid } = native.ecdsaSign(v2Digest(event), key);
-  const hex = `0x${Buffer.from(signature).toString("hex")}${(27 + recid).toString(16)}`;
+}
+
+/** 65-byte r‖s‖v by the native binding (RFC 6979, low-s). */
+function nativeSign(digest: Uint8Array, key: Uint8Array): Uint8Array {
+  const { signature, recid } = native.ecdsaSign(digest, key);
+  const out = new Uint8Array(65);
+  out.set(signature);
+  out[64] = 27 + recid;
+  return out;
+}
+
+function signEvent(device: TestDevice, key: Uint8Array, sequence: bigint, timeMs: number): Buffer {
+  const event = unsignedEvent(device, sequence, timeMs, "2");
+  const hex = `0x${Buffer.from(nativeSign(v2Digest(event), key)).toString("hex")}`;
   return Buffer.from(JSON.stringify({ ...event, signature: hex }));
+}
+
+/** `count` consecutive events signed as one "2b" batch (one signature, a proof each). */
+function signBatch(
+  device: TestDevice,
+  key: Uint8Array,
+  first: bigint,
+  count: number,
+  timeMs: number,
+): Buffer[] {
+  const events = Array.from({ length: count }, (_, i) =>
+    unsignedEvent(device, first + BigInt(i), timeMs + i, "2b"),
+  );
+  return signV2Batch(events, (digest) => nativeSign(digest, key)).map((e) => Buffer.from(JSON.stringify(e)));
 }
 
 function recoveryRate(): number {
@@ -131,7 +160,7 @@ async function stageCosts(): Promise<Record<string, number>> {
     admitted = messages.map((m) => bindToChain(verifyMessage(m, origin, policy), policy));
   });
   const dir = mkdtempSync(join(tmpdir(), "dimo-ingest-stage-"));
-  const db = await openDatabase(join(dir, "stage.duckdb"), { memoryLimit: "256MB" });
+  const db = await openDatabase(join(dir, "stage.duckdb"), { memoryLimit: "256MB", threads: DUCKDB_THREADS });
   const writer = await TelemetryWriter.open(db);
   const start = cpuMicros();
   for (let i = 0; i < n; i += 500) await writer.write(admitted.slice(i, i + 500).map((a) => a.stored));
@@ -159,6 +188,7 @@ function startNode(dbPath: string): Promise<Node> {
       DIMO_TEST_DEVICE_BASE: "200",
       DIMO_TEST_ADMISSION_WORKERS: String(WORKERS),
       DIMO_TEST_DUCKDB_MEMORY: "256MB",
+      DIMO_TEST_DUCKDB_THREADS: String(DUCKDB_THREADS),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -232,7 +262,16 @@ interface RunResult {
  * event per message) with up to WINDOW unacknowledged publishes. Presigned events, or (soak)
  * events signed on the fly at RATE.
  */
-async function runIngest(batch: number, presigned: Buffer[][], devices: TestDevice[], keys: Buffer[]) {
+interface Mode {
+  /** Events per PUBLISH. */
+  batch: number;
+  /** Unacknowledged publishes per device connection. */
+  window: number;
+  scheme: "2" | "2b";
+}
+
+async function runIngest(mode: Mode, presigned: Buffer[][], devices: TestDevice[], keys: Buffer[]) {
+  const { batch, window } = mode;
   const dir = mkdtempSync(join(tmpdir(), "dimo-ingest-bench-"));
   const dbPath = join(dir, "node.duckdb");
   const node = await startNode(dbPath);
@@ -285,7 +324,7 @@ async function runIngest(batch: number, presigned: Buffer[][], devices: TestDevi
           }
           return;
         }
-        while (inflight < WINDOW) {
+        while (inflight < window) {
           let payload: Buffer | undefined;
           if (SOAK) {
             // Rate-limited: this device's share of RATE, signed now.
@@ -381,23 +420,31 @@ export default async function ingestBench(): Promise<string> {
   const stages = await stageCosts();
   const devices = Array.from({ length: DEVICES }, (_, i) => testDevice(200 + i));
   const keys = devices.map((d) => Buffer.from(d.privateKey.slice(2), "hex"));
-  const modes = SOAK ? [1] : [1, BATCH];
+  const modes: Mode[] = SOAK
+    ? [{ batch: 1, window: WINDOW, scheme: "2" }]
+    : [
+        { batch: 1, window: WINDOW, scheme: "2" },
+        { batch: BATCH, window: BATCH_WINDOW, scheme: "2" },
+        { batch: BATCH, window: BATCH_WINDOW, scheme: "2b" },
+      ];
 
   // Events for the fixed-length runs, signed before they start (signing is the device's work);
   // each run gets its own (a node starts empty, but the ids would repeat otherwise).
-  const perRun = SOAK ? 0 : Math.ceil((SECONDS + 3) * POOL_RATE);
+  const perRun = SOAK ? 0 : Math.ceil(((SECONDS + 3) * POOL_RATE) / DEVICES / BATCH) * BATCH;
   const signStart = performance.now();
   const t0 = Date.now() - 60_000;
-  const pools = modes.map((_, run) => {
-    const presigned: Buffer[][] = devices.map(() => []);
-    for (let i = 0; i < perRun / DEVICES; i++) {
-      for (let d = 0; d < DEVICES; d++) {
-        const sequence = BigInt(run * 10_000_000 + i + 1);
-        presigned[d]!.push(signEvent(devices[d]!, keys[d]!, sequence, t0 + i));
+  const pools = modes.map((mode, run) =>
+    devices.map((device, d) => {
+      const base = BigInt(run * 10_000_000 + 1);
+      if (mode.scheme === "2b") {
+        const out: Buffer[] = [];
+        for (let i = 0; i < perRun; i += mode.batch)
+          out.push(...signBatch(device, keys[d]!, base + BigInt(i), mode.batch, t0 + i));
+        return out;
       }
-    }
-    return presigned;
-  });
+      return Array.from({ length: perRun }, (_, i) => signEvent(device, keys[d]!, base + BigInt(i), t0 + i));
+    }),
+  );
   const signSeconds = (performance.now() - signStart) / 1000;
 
   const results: RunResult[] = [];
@@ -408,7 +455,13 @@ export default async function ingestBench(): Promise<string> {
     `| ${label} | ${results.map(cell).join(" | ")} |`;
   const rssAt = (r: RunResult, frac: number) =>
     r.memory[Math.min(r.memory.length - 1, Math.floor(frac * r.memory.length))]?.rss ?? 0;
-  const header = modes.map((b) => (b === 1 ? "one event per PUBLISH" : `${b} events per PUBLISH (batch)`));
+  const header = modes.map((m) =>
+    m.batch === 1
+      ? "v2, one event per PUBLISH"
+      : m.scheme === "2"
+        ? `v2 (each event signed), ${m.batch} per PUBLISH`
+        : `2b (one signature per ${m.batch}), ${m.batch} per PUBLISH`,
+  );
   const first = results[0]!;
   const minutes = SOAK
     ? `\n\nNode RSS once a minute (MiB): ${first.memory
@@ -419,18 +472,21 @@ export default async function ingestBench(): Promise<string> {
   const cores = cpus().length;
   return `## Ingest end to end (MQTT → verified → committed)
 
-What: ${DEVICES} device connections publish v2-signed \`dimo.status\` events (${SIGNALS} signals, ~2.3 KB JSON, each
-event signed on its own) with QoS 1 and up to ${WINDOW} unacknowledged publishes each, to a node in a child process
-(embedded aedes broker → parse and limits → v2 signature verification (native secp256k1) → chain-index lookup →
+What: ${DEVICES} device connections publish signed \`dimo.status\` events (${SIGNALS} signals, ~2.3 KB JSON) with
+QoS 1 to a node in a child process
+(embedded aedes broker → parse and limits → signature verification (native secp256k1) → chain-index lookup →
 catalogue validation → DuckDB group commit → PUBACK), admission on ${WORKERS} worker thread(s)
-(\`DIMO_BENCH_INGEST_WORKERS\`), DuckDB memory_limit 256MB, checkpoint_threshold 128MB. A PUBACK leaves only after
+(\`DIMO_BENCH_INGEST_WORKERS\`), DuckDB memory_limit 256MB, checkpoint_threshold 128MB, threads ${DUCKDB_THREADS}. A PUBACK leaves only after
 its events are committed, so acknowledged events/s = committed events/s. The publisher shares the machine's ${cores}
 cores with the node. ${
     SOAK
       ? `Soak: ${SECONDS} s at a target of ${RATE} events/s, one event per PUBLISH, events signed on the fly.`
       : `Runs: ${SECONDS} s measured after a 3 s warm-up each, events signed beforehand (${f0(signSeconds)} s of native signing).
-The batch column sends the same kind of events as CloudEvents JSON batches (a JSON array, ${BATCH} events per MQTT
-PUBLISH, one PUBACK once all are committed); every event still carries and is checked against its own signature.`
+Columns: (1) the per-event path: each event v2-signed on its own, one event per PUBLISH, up to ${WINDOW}
+unacknowledged publishes per connection; (2) the same v2 events sent as CloudEvents JSON batches (a JSON array of
+${BATCH} per PUBLISH, up to ${BATCH_WINDOW} unacknowledged, one PUBACK once all are committed), each still checked against
+its own signature; (3) batches whose ${BATCH} events share one "2b" signature over their Merkle root, each event
+carrying its proof (docs/streaming.md): every event is still verified, with one recovery per batch.`
   }
 
 | figure | ${header.join(" | ")} |

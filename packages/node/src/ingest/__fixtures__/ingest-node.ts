@@ -18,6 +18,7 @@ for (let i = 0; i < Number(process.env.DIMO_TEST_DEVICES ?? 4); i++) directory.p
 
 const db = await openDatabase(path, {
   ...(process.env.DIMO_TEST_DUCKDB_MEMORY ? { memoryLimit: process.env.DIMO_TEST_DUCKDB_MEMORY } : {}),
+  ...(process.env.DIMO_TEST_DUCKDB_THREADS ? { threads: Number(process.env.DIMO_TEST_DUCKDB_THREADS) } : {}),
 });
 const ingest = createIngest({
   db,
