@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical.ts";
 import type { JsonValue } from "./json.ts";
@@ -34,5 +35,25 @@ describe("canonicalJson (RFC 8785)", () => {
       canonicalJson(JSON.parse('{"a":"z","b":[1,{"x":1,"y":2}]}')),
     );
     expect(canonicalJson({ a: -0 })).toBe('{"a":0}');
+  });
+});
+
+describe("canonicalJson against a plain reference implementation", () => {
+  /** RFC 8785 written the obvious way: sort every object's keys, JSON.stringify the primitives. */
+  function reference(value: JsonValue): string {
+    if (value === null || typeof value !== "object") return JSON.stringify(value);
+    if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(value[k]!)}`).join(",")}}`;
+  }
+
+  it("agrees on random JSON (sorted and unsorted keys, integer-like keys, escapes)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        const json = JSON.parse(JSON.stringify(value)) as JsonValue;
+        expect(canonicalJson(json)).toBe(reference(json));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
