@@ -107,6 +107,8 @@ export const NodeConfigSchema = z.object({
     devLicense: address,
     /** DeviceModels of the hardware-licensing layer: its device bans are honoured at ingest. */
     deviceModels: address.optional(),
+    /** DimoRewards: its weeks and claims are indexed for identity's rewards (default: jobs.rewards'). */
+    dimoRewards: address.optional(),
   }),
   api: listener.extend({
     port: z.number().int().min(0).max(65535).default(8080),

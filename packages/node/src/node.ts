@@ -22,6 +22,7 @@ import { type NodeConfigInput, parseNodeConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import * as ds from "./device-services/index.ts";
 import { hardwareEventSources } from "./identity/hardwareSources.ts";
+import { rewardsEventSources } from "./identity/rewardsSources.ts";
 import { createIngest, startIngestServer, startMqttBroker } from "./ingest/index.ts";
 import { type RunningNodeJobs, startNodeJobs } from "./settlement/jobs.ts";
 import { RawArchive } from "./telemetry/index.ts";
@@ -117,7 +118,8 @@ export async function startNode(
       pollingInterval: 250,
       cacheTime: 0,
     }) as PublicClient;
-    const { deviceModels, ...addresses } = config.contracts;
+    const { deviceModels, dimoRewards, ...addresses } = config.contracts;
+    const rewardsContract = dimoRewards ?? config.jobs.rewards?.dimoRewards;
     const protocol: ProtocolAddresses = addresses;
 
     const db = await openDatabase(join(config.dataDir, "node.duckdb"), config.database);
@@ -127,7 +129,10 @@ export async function startNode(
       client: publicClient,
       addresses: protocol,
       db,
-      sources: deviceModels ? hardwareEventSources({ deviceModels }) : [],
+      sources: [
+        ...(deviceModels ? hardwareEventSources({ deviceModels }) : []),
+        ...(rewardsContract ? rewardsEventSources({ dimoRewards: rewardsContract }) : []),
+      ],
       confirmations: config.chain.confirmations,
       startBlock: BigInt(config.chain.startBlock),
       pollIntervalMs: config.chain.pollIntervalMs,
