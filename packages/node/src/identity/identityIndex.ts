@@ -24,6 +24,8 @@ import type {
   Page,
   PageArgs,
   Pairing,
+  RewardClaim,
+  RewardsWeek,
   Vehicle,
   VehicleFilter,
 } from "./model.ts";
@@ -397,6 +399,60 @@ export class IdentityIndex implements DeviceDirectory {
         enabledAt: date(s.enabled_at),
       })),
       redirectUris: uris.map((u) => u.uri as string),
+    };
+  }
+
+  // ---------------------------------------------------------------- rewards
+
+  /**
+   * Rewards paid (claimed on DimoRewards) to a beneficiary or for a vehicle, newest week first
+   * (then by vehicle). Amounts are DIMO wei.
+   */
+  async listRewardClaims(of: { beneficiary: Address } | { vehicleId: bigint }): Promise<RewardClaim[]> {
+    const p = new SqlParams();
+    const where =
+      "beneficiary" in of
+        ? `beneficiary = ${p.add(address("beneficiary", of.beneficiary))}`
+        : `vehicle_id = ${p.add(tokenId("vehicleId", of.vehicleId))}`;
+    const rows = await this.#rows(
+      `SELECT week, vehicle_id, beneficiary, amount, claimed_at FROM identity_reward_claims WHERE ${where}
+       ORDER BY week DESC, vehicle_id`,
+      p.values,
+    );
+    return rows.map((r) => ({
+      week: r.week as bigint,
+      vehicleId: r.vehicle_id as bigint,
+      beneficiary: r.beneficiary as Address,
+      amount: BigInt(r.amount as string),
+      claimedAt: date(r.claimed_at),
+    }));
+  }
+
+  /** A published week of rewards and how much of it has been claimed so far. */
+  async getRewardsWeek(week: bigint): Promise<RewardsWeek | undefined> {
+    const p = new SqlParams();
+    const w = p.add(tokenId("week", week));
+    const rows = await this.#rows(
+      `SELECT week, root, total, inputs_hash, inputs_uri, publisher, published_at, final_at, status,
+              (SELECT count(*) FROM identity_reward_claims c WHERE c.week = ${w}) AS claims,
+              (SELECT coalesce(sum(CAST(amount AS HUGEINT)), 0) FROM identity_reward_claims c WHERE c.week = ${w})::VARCHAR AS claimed
+       FROM identity_reward_weeks WHERE week = ${w}`,
+      p.values,
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      week: r.week as bigint,
+      root: r.root as string,
+      total: BigInt(r.total as string),
+      claimed: BigInt(r.claimed as string),
+      claims: Number(r.claims),
+      inputsHash: r.inputs_hash as string,
+      inputsUri: r.inputs_uri as string,
+      publisher: r.publisher as Address,
+      publishedAt: date(r.published_at),
+      finalAt: date(r.final_at),
+      status: r.status as RewardsWeek["status"],
     };
   }
 

@@ -12,11 +12,14 @@ export type {
   Page,
   PageArgs,
   Pairing,
+  RewardClaim,
+  RewardsWeek,
   Vehicle,
   VehicleFilter,
 } from "./model.ts";
 export { MAX_PAGE_SIZE } from "./pagination.ts";
 export { protocolEventSources } from "./protocolSources.ts";
+export { rewardsEventSources } from "./rewardsSources.ts";
 export { DeviceTimeline } from "./timeline.ts";
 export type { DeviceDirectory, DeviceResolution } from "./types.ts";
 export { IdentityWriter } from "./writer.ts";

@@ -136,3 +136,29 @@ export interface DeviceFilter {
   owner?: Address;
   manufacturerId?: bigint;
 }
+
+/** A reward paid on DimoRewards: a vehicle's amount (DIMO wei) for a week, sent to its beneficiary. */
+export interface RewardClaim {
+  week: bigint;
+  vehicleId: bigint;
+  beneficiary: Address;
+  amount: bigint;
+  claimedAt: Date;
+}
+
+/** A published week of rewards (DimoRewards' root), as the chain's events left it. */
+export interface RewardsWeek {
+  week: bigint;
+  root: string;
+  /** DIMO wei promised to the week, and paid out so far (by `claims` claims). */
+  total: bigint;
+  claimed: bigint;
+  claims: number;
+  inputsHash: string;
+  inputsUri: string;
+  publisher: Address;
+  publishedAt: Date;
+  /** When its challenge window ends (claims open then, unless challenged). */
+  finalAt: Date;
+  status: "pending" | "challenged" | "confirmed" | "rejected";
+}

@@ -269,6 +269,64 @@ export const devLicenseRedirectUris = defineTable<DevLicenseRedirectUriRow>({
 });
 
 /** Every table of the identity index, in the order a dump lists them. */
+/**
+ * A week of rewards published to DimoRewards: its Merkle root and total (DIMO wei, as decimal
+ * text: uint256), the inputs file, and where it stands (`pending` until its challenge window
+ * ends, `challenged`, `confirmed` after a rejected challenge, `rejected` after an upheld one; a
+ * rejected week can be published again, which replaces the row).
+ */
+export type RewardWeekRow = {
+  week: bigint;
+  root: string;
+  total: string;
+  inputsHash: string;
+  inputsUri: string;
+  publisher: string;
+  publishedAt: bigint;
+  finalAt: bigint;
+  status: string;
+  publishedBlock: bigint;
+};
+export const rewardWeeks = defineTable<RewardWeekRow>({
+  name: "identity_reward_weeks",
+  columns: {
+    week: "u64",
+    root: "text",
+    total: "text",
+    inputsHash: "text",
+    inputsUri: "text",
+    publisher: "text",
+    publishedAt: "u64",
+    finalAt: "u64",
+    status: "text",
+    publishedBlock: "u64",
+  },
+  key: ["week"],
+});
+
+/** One reward paid: a vehicle's amount for a week (DIMO wei, decimal text) sent to its beneficiary. */
+export type RewardClaimRow = {
+  week: bigint;
+  vehicleId: bigint;
+  beneficiary: string;
+  amount: string;
+  claimedAt: bigint;
+  claimedBlock: bigint;
+};
+export const rewardClaims = defineTable<RewardClaimRow>({
+  name: "identity_reward_claims",
+  columns: {
+    week: "u64",
+    vehicleId: "u64",
+    beneficiary: "text",
+    amount: "text",
+    claimedAt: "u64",
+    claimedBlock: "u64",
+  },
+  key: ["week", "vehicleId"],
+  indexes: [["beneficiary"], ["vehicleId"]],
+});
+
 export const identityTables: readonly Table[] = [
   manufacturers,
   manufacturerAttributes,
@@ -283,4 +341,6 @@ export const identityTables: readonly Table[] = [
   devLicenses,
   devLicenseSigners,
   devLicenseRedirectUris,
+  rewardWeeks,
+  rewardClaims,
 ] as Table[];

@@ -13,6 +13,8 @@ import {
   manufacturerAttributes,
   manufacturers,
   pairings,
+  rewardClaims,
+  rewardWeeks,
   tokenVersions,
   vehicles,
 } from "./schema.ts";
@@ -305,5 +307,56 @@ export class IdentityWriter {
     const key = { licenseId: p.tokenId, uri: p.uri };
     if (p.enabled) await this.#store.put(devLicenseRedirectUris, { ...key, addedAt: this.#at.blockTime });
     else await this.#store.remove(devLicenseRedirectUris, key);
+  }
+
+  // ---------------------------------------------------------------- rewards (DimoRewards)
+
+  /** A week's root was published (or published again after a rejection). */
+  async publishRewardsWeek(p: {
+    week: bigint;
+    root: string;
+    total: bigint;
+    inputsHash: string;
+    inputsURI: string;
+    finalAt: bigint;
+    publisher: Address;
+  }): Promise<void> {
+    await this.#store.put(rewardWeeks, {
+      week: p.week,
+      root: p.root,
+      total: p.total.toString(),
+      inputsHash: p.inputsHash,
+      inputsUri: p.inputsURI,
+      publisher: p.publisher,
+      publishedAt: this.#at.blockTime,
+      finalAt: p.finalAt,
+      status: "pending",
+      publishedBlock: this.#at.blockNumber,
+    });
+  }
+
+  async challengeRewardsWeek(p: { week: bigint }): Promise<void> {
+    await this.#store.update(rewardWeeks, { week: p.week }, { status: "challenged" });
+  }
+
+  async resolveRewardsChallenge(p: { week: bigint; upheld: boolean }): Promise<void> {
+    await this.#store.update(rewardWeeks, { week: p.week }, { status: p.upheld ? "rejected" : "confirmed" });
+  }
+
+  /** A vehicle's reward for a week was paid to its beneficiary. */
+  async claimReward(p: {
+    week: bigint;
+    vehicleId: bigint;
+    beneficiary: Address;
+    amount: bigint;
+  }): Promise<void> {
+    await this.#store.put(rewardClaims, {
+      week: p.week,
+      vehicleId: p.vehicleId,
+      beneficiary: p.beneficiary,
+      amount: p.amount.toString(),
+      claimedAt: this.#at.blockTime,
+      claimedBlock: this.#at.blockNumber,
+    });
   }
 }

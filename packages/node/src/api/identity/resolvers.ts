@@ -1,6 +1,6 @@
 import { erc721Did, type ProtocolAddresses, permissionsToHex } from "@dimo-open/protocol";
 import { GraphQLError, type GraphQLObjectType, type GraphQLSchema } from "graphql";
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, formatUnits, getAddress, isAddress } from "viem";
 import {
   type AftermarketDevice,
   type Grant,
@@ -9,6 +9,7 @@ import {
   type Manufacturer,
   type Page,
   type PageArgs,
+  type RewardClaim,
   type Vehicle,
 } from "../../identity/index.ts";
 
@@ -113,6 +114,32 @@ async function activeGrants(ctx: IdentityContext, tokenId: bigint): Promise<Gran
 
 type R = Record<string, (parent: never, args: never, ctx: IdentityContext) => unknown>;
 
+/** DIMO amounts (wei) as exact decimal DIMO. */
+const tokens = (wei: bigint) => formatUnits(wei, 18);
+
+/** Totals and a Relay-paged history over a list of claims (a user's or a vehicle's: short lists). */
+function earnings(claims: RewardClaim[]) {
+  return {
+    totalTokens: tokens(claims.reduce((sum, c) => sum + c.amount, 0n)),
+    history: (a: Record<string, unknown>) =>
+      connection(
+        pageOf(
+          claims,
+          (c) => `e:${c.week}:${c.vehicleId}`,
+          a.first == null && a.last == null ? { first: MAX_PAGE, ...pageArgsLoose(a) } : pageArgs(a),
+        ),
+      ),
+  };
+}
+
+/** Cursors without a size: DIMO's default page. */
+function pageArgsLoose(a: Record<string, unknown>): PageArgs {
+  return {
+    ...(a.after != null ? { after: a.after as string } : {}),
+    ...(a.before != null ? { before: a.before as string } : {}),
+  };
+}
+
 export function attachIdentityResolvers(schema: GraphQLSchema): void {
   const resolvers: Record<string, R> = {
     Query: {
@@ -167,6 +194,27 @@ export function attachIdentityResolvers(schema: GraphQLSchema): void {
         const all = await ctx.index.listManufacturers();
         return connection(pageOf(all, (m) => `m:${m.tokenId}`, { first: all.length }));
       },
+      rewards: async (_: never, a: { user: unknown }, ctx) =>
+        earnings(await ctx.index.listRewardClaims({ beneficiary: addressArg("user", a.user) })),
+      rewardsWeek: async (_: never, a: { week: number }, ctx) => {
+        if (!Number.isSafeInteger(a.week) || a.week < 0)
+          throw badRequest(`\`week\` ${a.week} is not a week number.`);
+        const w = await ctx.index.getRewardsWeek(BigInt(a.week));
+        if (!w) throw notFound(`rewards week ${a.week}`);
+        return {
+          week: Number(w.week),
+          root: w.root,
+          totalTokens: tokens(w.total),
+          claimedTokens: tokens(w.claimed),
+          claims: w.claims,
+          inputsHash: w.inputsHash,
+          inputsURI: w.inputsUri,
+          publisher: w.publisher,
+          publishedAt: iso(w.publishedAt),
+          finalAt: iso(w.finalAt),
+          status: w.status,
+        };
+      },
       developerLicense: async (_: never, a: { by: Record<string, unknown> }, ctx) => {
         const [key, value] = oneOf(a.by, "developer licence");
         const by =
@@ -181,6 +229,8 @@ export function attachIdentityResolvers(schema: GraphQLSchema): void {
       },
     },
     Vehicle: {
+      earnings: async (v: Vehicle, _a, ctx) =>
+        earnings(await ctx.index.listRewardClaims({ vehicleId: v.tokenId })),
       id: (v: Vehicle) => `V_${v.tokenId}`,
       tokenId: (v: Vehicle) => Number(v.tokenId),
       tokenDID: (v: Vehicle, _a, ctx) => erc721Did(ctx.chainId, ctx.addresses.vehicleId, v.tokenId),
@@ -228,6 +278,18 @@ export function attachIdentityResolvers(schema: GraphQLSchema): void {
           );
         return connection(pageOf(rows, (p) => `p:${p.user}:${p.id}`, pageArgs(a)));
       },
+    },
+    UserRewards: {
+      history: (r: ReturnType<typeof earnings>, a: Record<string, unknown>) => r.history(a),
+    },
+    VehicleEarnings: {
+      history: (r: ReturnType<typeof earnings>, a: Record<string, unknown>) => r.history(a),
+    },
+    Earning: {
+      week: (c: RewardClaim) => Number(c.week),
+      tokens: (c: RewardClaim) => tokens(c.amount),
+      sentAt: (c: RewardClaim) => iso(c.claimedAt),
+      vehicle: (c: RewardClaim, _a, ctx) => ctx.index.getVehicle(c.vehicleId),
     },
     AftermarketDevice: {
       id: (d: AftermarketDevice) => `AD_${d.tokenId}`,

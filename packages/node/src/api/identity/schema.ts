@@ -4,6 +4,8 @@ export const IDENTITY_SDL = `
 scalar Time
 "An EIP-55 checksummed address."
 scalar Address
+"A decimal number as a string (token amounts in DIMO, 18 decimals, exact)."
+scalar BigDecimal
 
 type PageInfo { startCursor: String, endCursor: String, hasPreviousPage: Boolean!, hasNextPage: Boolean! }
 
@@ -15,6 +17,10 @@ type Query {
   manufacturer(by: ManufacturerBy!): Manufacturer!
   manufacturers: ManufacturerConnection!
   developerLicense(by: DeveloperLicenseBy!): DeveloperLicense!
+  "Rewards paid to a user (the beneficiary that received them), from DimoRewards' claims."
+  rewards(user: Address!): UserRewards
+  "A week of rewards as published to DimoRewards."
+  rewardsWeek(week: Int!): RewardsWeek!
 }
 
 input VehiclesFilter { owner: Address, privileged: Address, make: String, model: String, year: Int, manufacturerTokenId: Int }
@@ -38,6 +44,8 @@ type Vehicle {
   sacds(first: Int, after: String, last: Int, before: String): SacdConnection!
   "One entry per privilege in force, per grantee."
   privileges(first: Int, after: String, last: Int, before: String, filterBy: PrivilegeFilterBy): PrivilegesConnection!
+  "Rewards paid for this vehicle, from DimoRewards' claims."
+  earnings: VehicleEarnings
 }
 type VehicleEdge { node: Vehicle!, cursor: String! }
 type VehicleConnection { totalCount: Int!, edges: [VehicleEdge!]!, nodes: [Vehicle!]!, pageInfo: PageInfo! }
@@ -82,5 +90,26 @@ type DeveloperLicense {
   mintedAt: Time!
   signers: [Signer!]!
   redirectURIs: [RedirectURI!]!
+}
+
+"Rewards paid (claimed) on DimoRewards; the split into streak and device tokens is not on chain, so tokens is the week's whole amount."
+type Earning { week: Int!, beneficiary: Address!, vehicle: Vehicle, tokens: BigDecimal!, sentAt: Time! }
+type EarningsEdge { node: Earning!, cursor: String! }
+type EarningsConnection { totalCount: Int!, edges: [EarningsEdge!]!, nodes: [Earning!]!, pageInfo: PageInfo! }
+type UserRewards { totalTokens: BigDecimal!, history(first: Int, after: String, last: Int, before: String): EarningsConnection! }
+type VehicleEarnings { totalTokens: BigDecimal!, history(first: Int, after: String, last: Int, before: String): EarningsConnection! }
+"pending until its challenge window ends (claims open then), challenged, confirmed (a challenge failed) or rejected (a challenge was upheld)."
+type RewardsWeek {
+  week: Int!
+  root: String!
+  totalTokens: BigDecimal!
+  claimedTokens: BigDecimal!
+  claims: Int!
+  inputsHash: String!
+  inputsURI: String!
+  publisher: Address!
+  publishedAt: Time!
+  finalAt: Time!
+  status: String!
 }
 `;
