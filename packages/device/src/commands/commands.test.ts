@@ -7,6 +7,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ingest } from "@dimo-open/node";
 import { deviceLoginCredentials, parseEvent, verifyEventSignature } from "@dimo-open/stream";
 import mqtt, { type MqttClient } from "mqtt";
 import { type Hex, recoverMessageAddress } from "viem";
@@ -307,5 +308,53 @@ describe("remote commands on the device", () => {
       "charge/start failed unsupported",
     ]);
     expect(actuator.body.trunkOpen).toBe(false);
+  });
+});
+
+describe("the command link on a node's broker", () => {
+  it("logs in afresh after the login window has passed and subscribes again", async () => {
+    let now = 1_800_000_000_000;
+    const outcomes: string[] = [];
+    const guarded = await startTestBroker(0, {
+      // The node's check for devices; the test's publisher (not an address) plays the node itself.
+      authenticate: (username, password) => {
+        if (username === "node") return true;
+        try {
+          ingest.verifyDeviceLogin(username, password, { chainId: CHAIN_ID, now });
+          outcomes.push("accepted");
+          return true;
+        } catch (error) {
+          outcomes.push((error as ingest.DeviceLoginError).reason);
+          return false;
+        }
+      },
+    });
+    const received: string[] = [];
+    const own = new MqttCommandLink({
+      url: guarded.url,
+      device: element.address,
+      reconnectPeriodMs: 20,
+      credentials: () => deviceLoginCredentials(element, { chainId: CHAIN_ID, now }),
+    });
+    let publisher: MqttClient | undefined;
+    try {
+      await own.start(async (bytes) => received.push(new TextDecoder().decode(bytes)));
+      now += 10 * 60_000;
+      guarded.dropClients();
+      const end = Date.now() + 5000;
+      while (outcomes.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      while (!own.connected && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      // Subscribed again: a command published now reaches the device.
+      await new Promise((r) => setTimeout(r, 50));
+      publisher = await mqtt.connectAsync(guarded.url, { username: "node", reconnectPeriod: 0 });
+      await publisher.publishAsync(commandTopic(element.address), "after the reconnection", { qos: 1 });
+      while (received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(outcomes).toEqual(["accepted", "accepted"]);
+      expect(received).toEqual(["after the reconnection"]);
+    } finally {
+      await publisher?.endAsync(true);
+      await own.stop();
+      await guarded.close();
+    }
   });
 });

@@ -3,15 +3,14 @@
  * counts as delivered on its PUBACK. MQTT 3.1.1 carries no content type, so the node sniffs the
  * codec: JSON, gzip'd JSON and Avro are recognisable, protobuf is not (use HTTP for protobuf).
  *
- * The uplink reconnects by itself rather than through mqtt.js' timer, because a node's
- * embedded broker wants a login signed within minutes of each CONNECT (deviceLoginCredentials):
- * before every attempt it asks `credentials` for a fresh one, so a device that was offline for
- * hours logs in again, and a refused login is retried too (mqtt.js gives up after a refused
- * CONNACK).
+ * The connection is an MqttSession: before every (re)connection it asks `credentials` for a
+ * fresh login (a node's embedded broker wants one signed within minutes: deviceLoginCredentials),
+ * so a device that was offline for hours logs in again, and a refused login is retried too.
  */
-import { connect, type IClientOptions, type MqttClient } from "mqtt";
+
 import type { Address } from "viem";
 import { UplinkError } from "../errors.ts";
+import { MqttSession } from "./mqtt-session.ts";
 import { deviceTopic, type Uplink, type UplinkMessage } from "./uplink.ts";
 
 export interface MqttUplinkOptions {
@@ -41,10 +40,8 @@ export interface MqttUplinkOptions {
 export class MqttUplink implements Uplink {
   readonly kind = "mqtt" as const;
   readonly #options: MqttUplinkOptions;
-  #client: MqttClient | undefined;
+  #session: MqttSession | undefined;
   #started: Promise<void> | undefined;
-  #dialled = false;
-  #retry: NodeJS.Timeout | undefined;
   readonly #listeners = new Set<(connected: boolean) => void>();
 
   constructor(options: MqttUplinkOptions) {
@@ -52,67 +49,19 @@ export class MqttUplink implements Uplink {
   }
 
   get connected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.#session?.client.connected ?? false;
   }
 
   start(): Promise<void> {
-    if (this.#client) return this.#started ?? Promise.resolve();
+    if (this.#session) return this.#started ?? Promise.resolve();
     const o = this.#options;
-    const options: IClientOptions = {
-      clientId: o.clientId ?? o.deviceAddress,
-      protocolVersion: 4,
-      clean: true,
-      // Reconnection is ours (#dial): mqtt.js would resend the CONNECT it built the first time.
-      reconnectPeriod: 0,
-      manualConnect: true,
-      connectTimeout: o.connectTimeoutMs ?? 10_000,
-      keepalive: 60,
-      ...(o.username !== undefined && { username: o.username }),
-      ...(o.password !== undefined && { password: o.password }),
-      ...(o.ca !== undefined && { ca: o.ca }),
-    };
-    const client = connect(o.url, options);
-    this.#client = client;
-    this.#dialled = false;
-    client.on("connect", () => this.#emit(true));
-    client.on("close", () => {
-      this.#emit(false);
-      this.#scheduleDial(client);
-    });
-    // Errors surface as failed sends and reconnections; the listener keeps them from being thrown.
-    client.on("error", () => {});
-    this.#started = new Promise((resolve) => client.once("connect", () => resolve()));
-    void this.#dial(client);
+    const session = new MqttSession({ ...o, clientId: o.clientId ?? o.deviceAddress });
+    this.#session = session;
+    session.client.on("connect", () => this.#emit(true));
+    session.client.on("close", () => this.#emit(false));
+    this.#started = new Promise((resolve) => session.client.once("connect", () => resolve()));
+    session.open();
     return this.#started;
-  }
-
-  #scheduleDial(client: MqttClient): void {
-    if (this.#client !== client || this.#retry) return;
-    this.#retry = setTimeout(() => void this.#dial(client), this.#options.reconnectPeriodMs ?? 2000);
-  }
-
-  /** One connection attempt, with credentials signed just before it. */
-  async #dial(client: MqttClient): Promise<void> {
-    this.#retry = undefined;
-    if (this.#client !== client) return;
-    const credentials = this.#options.credentials;
-    if (credentials) {
-      try {
-        Object.assign(client.options, await credentials());
-      } catch {
-        // The secure element did not sign (busy, unplugged): try again after the period.
-        this.#scheduleDial(client);
-        return;
-      }
-      if (this.#client !== client) return;
-    }
-    if (!this.#dialled) {
-      this.#dialled = true;
-      client.connect();
-    } else {
-      // Keep the stores: QoS 1 messages not yet acknowledged are sent again on the new connection.
-      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
-    }
   }
 
   #emit(connected: boolean): void {
@@ -125,7 +74,7 @@ export class MqttUplink implements Uplink {
   }
 
   send(message: UplinkMessage): Promise<void> {
-    const client = this.#client;
+    const client = this.#session?.client;
     if (!client?.connected) return Promise.reject(new UplinkError("MQTT is not connected."));
     if (message.codec === "protobuf") {
       return Promise.reject(
@@ -151,11 +100,9 @@ export class MqttUplink implements Uplink {
   }
 
   async stop(): Promise<void> {
-    const client = this.#client;
-    this.#client = undefined;
+    const session = this.#session;
+    this.#session = undefined;
     this.#started = undefined;
-    if (this.#retry) clearTimeout(this.#retry);
-    this.#retry = undefined;
-    if (client) await client.endAsync(true);
+    await session?.end();
   }
 }
