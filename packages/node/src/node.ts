@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ProtocolAddresses } from "@dimo-open/protocol";
 import pino, { type Logger } from "pino";
@@ -149,6 +150,8 @@ export async function startNode(
       chainId: config.chain.chainId,
       vehiclesContract: protocol.vehicleId,
       devicesContract: protocol.aftermarketDeviceId,
+      // Parse, verify and normalise on a worker thread when there is a second core (BENCHMARKS.md).
+      admissionWorkers: availableParallelism() > 1 ? 1 : 0,
       logger: log.child({ part: "ingest" }),
     });
     await ingest.start();
