@@ -250,7 +250,7 @@ interface RunResult {
   p50: number;
   p99: number;
   peak: number;
-  memory: { t: number; rss: number }[];
+  memory: { t: number; rss: number; acked: number }[];
   nodeCpuPerEvent: number;
   coresBusy: number;
   threads: string;
@@ -299,9 +299,9 @@ async function runIngest(mode: Mode, presigned: Buffer[][], devices: TestDevice[
   const warmupMs = SOAK ? 0 : 3000;
   const started = performance.now();
   const deadline = started + warmupMs + SECONDS * 1000;
-  const memory: { t: number; rss: number }[] = [];
+  const memory: { t: number; rss: number; acked: number }[] = [];
   const sampler = setInterval(() => {
-    memory.push({ t: (performance.now() - started) / 1000, rss: memoryOf(node.child.pid!).rss });
+    memory.push({ t: (performance.now() - started) / 1000, rss: memoryOf(node.child.pid!).rss, acked });
   }, 1000);
 
   await new Promise<void>((resolve) => {
@@ -420,13 +420,14 @@ export default async function ingestBench(): Promise<string> {
   const stages = await stageCosts();
   const devices = Array.from({ length: DEVICES }, (_, i) => testDevice(200 + i));
   const keys = devices.map((d) => Buffer.from(d.privateKey.slice(2), "hex"));
-  const modes: Mode[] = SOAK
-    ? [{ batch: 1, window: WINDOW, scheme: "2" }]
-    : [
-        { batch: 1, window: WINDOW, scheme: "2" },
-        { batch: BATCH, window: BATCH_WINDOW, scheme: "2" },
-        { batch: BATCH, window: BATCH_WINDOW, scheme: "2b" },
-      ];
+  const all: Mode[] = [
+    { batch: 1, window: WINDOW, scheme: "2" },
+    { batch: BATCH, window: BATCH_WINDOW, scheme: "2" },
+    { batch: BATCH, window: BATCH_WINDOW, scheme: "2b" },
+  ];
+  // DIMO_BENCH_INGEST_RUNS=1,3 runs only those columns (exploring); the soak runs the first.
+  const picked = (process.env.DIMO_BENCH_INGEST_RUNS ?? (SOAK ? "1" : "1,2,3")).split(",").map(Number);
+  const modes = all.filter((_, i) => picked.includes(i + 1));
 
   // Events for the fixed-length runs, signed before they start (signing is the device's work);
   // each run gets its own (a node starts empty, but the ids would repeat otherwise).
@@ -463,11 +464,14 @@ export default async function ingestBench(): Promise<string> {
         : `2b (one signature per ${m.batch}), ${m.batch} per PUBLISH`,
   );
   const first = results[0]!;
+  const perMinute = first.memory.filter((_, i) => i % 60 === 59);
   const minutes = SOAK
-    ? `\n\nNode RSS once a minute (MiB): ${first.memory
-        .filter((_, i) => i % 60 === 59)
-        .map((m) => `${f0(m.t / 60)} min ${f0(m.rss)}`)
-        .join(", ")}.`
+    ? `\n\nEach minute of the soak: node RSS at its end (MiB) / events committed during it:
+${perMinute
+  .map((m, i) => `${f0(m.t / 60)} min ${f0(m.rss)} / ${m.acked - (perMinute[i - 1]?.acked ?? 0)}`)
+  .join("; ")}. Lowest / highest RSS after the first minute: ${f0(
+        Math.min(...first.memory.slice(60).map((m) => m.rss)),
+      )} / ${f0(Math.max(...first.memory.slice(60).map((m) => m.rss)))} MiB.`
     : "";
   const cores = cpus().length;
   return `## Ingest end to end (MQTT → verified → committed)
