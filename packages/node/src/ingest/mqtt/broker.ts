@@ -23,11 +23,10 @@ import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from "aedes";
 import type { Address } from "viem";
 import type { DeviceDirectory } from "../../identity/types.ts";
-import type { MessageOrigin } from "../admit.ts";
-import { CLOUDEVENTS_BATCH, splitJsonArray } from "../batch.ts";
-import { asRejection, IngestRejectedError } from "../errors.ts";
+import { IngestRejectedError } from "../errors.ts";
 import type { Ingest, IngestOutcome } from "../ingest.ts";
 import { DeviceLoginError, verifyDeviceLogin } from "./login.ts";
+import { admitPayload } from "./payload.ts";
 import { deviceOfTopic, isOwnTopic, rejectionsTopic } from "./topics.ts";
 
 export interface MqttBrokerOptions {
@@ -121,41 +120,10 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       notify(address, packet, ingest.countRejection(origin, refusal));
       return;
     }
-    const payload = packet.payload as Buffer;
-    if (isBatch(payload, origin.contentType)) return handleBatch(address, packet, payload, origin);
-    await ingest.whenWritable();
-    const outcome = await ingest.submit(payload, origin);
-    if (outcome.status === "rejected") notify(address, packet, outcome);
-  }
-
-  /**
-   * Admits each event of a batch; resolves when all are committed or refused. A failed commit
-   * rejects (no PUBACK): the device sends the batch again and what was committed is a duplicate.
-   */
-  async function handleBatch(
-    address: Address,
-    packet: PublishPacket,
-    payload: Buffer,
-    origin: MessageOrigin,
-  ): Promise<void> {
-    let items: string[];
-    try {
-      items = splitJsonArray(utf8.decode(payload), maxBatch);
-    } catch (error) {
-      const refusal =
-        error instanceof TypeError
-          ? new IngestRejectedError("malformed", "The batch is not valid UTF-8.", { cause: error })
-          : asRejection(error);
-      notify(address, packet, ingest.countRejection(origin, refusal));
-      return;
-    }
-    await ingest.whenWritable();
-    const itemOrigin = { ...origin, contentType: "application/cloudevents+json" };
-    const outcomes = await Promise.all(items.map((text) => ingest.submit(Buffer.from(text), itemOrigin)));
-    for (let index = 0; index < outcomes.length; index++) {
-      const outcome = outcomes[index]!;
-      if (outcome.status === "rejected") notify(address, packet, outcome, index);
-    }
+    await admitPayload(ingest, packet.payload as Buffer, origin, {
+      maxBatchEvents: maxBatch,
+      onRefused: (outcome, index) => notify(address, packet, outcome, index),
+    });
   }
 
   /**
@@ -200,23 +168,6 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * A batch: the MQTT 5 content type says so, or (MQTT 3.1.1 has no content type) the payload is a
- * JSON array. A single event is a JSON object, so the array cannot be mistaken for one.
- */
-function isBatch(payload: Buffer, contentType: string | undefined): boolean {
-  if (contentType !== undefined) {
-    return contentType.split(";")[0]!.trim().toLowerCase() === CLOUDEVENTS_BATCH;
-  }
-  for (const byte of payload) {
-    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-    return byte === 0x5b; // [
-  }
-  return false;
 }
 
 function authError(code: number, message: string): AuthenticateError {

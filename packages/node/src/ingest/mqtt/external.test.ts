@@ -78,6 +78,37 @@ describe("ingest from an external Mosquitto broker", () => {
     }
   });
 
+  it("takes a batch PUBLISH (a CloudEvents JSON array) and names a refused event by its index", async () => {
+    const consumer = await consumeExternalBroker({
+      ingest: node.ingest,
+      url: MOSQUITTO,
+      clientId: `${clientId}-batch`,
+      connections: 1,
+    });
+    try {
+      await publisher.subscribeAsync(rejectionsTopic(device.address), { qos: 0 });
+      const notice = new Promise<Record<string, unknown>>((resolve) =>
+        publisher.once("message", (_t, payload) => resolve(JSON.parse(payload.toString()))),
+      );
+      const events = await Promise.all(
+        [200n, 201n, 202n].map((sequence) =>
+          signV2(statusEvent(device, { sequence, id: `batch-${sequence}` }), device),
+        ),
+      );
+      events[2]!.id = "batch-tampered";
+      const before = await node.count("SELECT count(*) FROM cloud_events");
+      const payload = `[${events.map((e) => new TextDecoder().decode(encode(e))).join(",")}]`;
+      await publisher.publishAsync(topic, payload, { qos: 1 });
+      await waitFor(
+        async () => (await node.count("SELECT count(*) FROM cloud_events")) === before + 2,
+        "2 events",
+      );
+      expect(await notice).toMatchObject({ reason: "bad_signature", index: 2, topic });
+    } finally {
+      await consumer.close({ endSession: true });
+    }
+  });
+
   it("receives, after a restart, what was published while the node was away", async () => {
     const session = `${clientId}-solo`;
     const first = await consumeExternalBroker({

@@ -13,6 +13,7 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { IngestRejectedError } from "../errors.ts";
 import type { Ingest, IngestOutcome } from "../ingest.ts";
+import { admitPayload } from "./payload.ts";
 import { deviceOfTopic, rejectionsTopic } from "./topics.ts";
 
 export interface ExternalBrokerOptions {
@@ -31,6 +32,8 @@ export interface ExternalBrokerOptions {
   topic?: string;
   /** Publish refusals to devices/<address>/rejections (default true). */
   publishRejections?: boolean;
+  /** Most events in one batch PUBLISH (a CloudEvents JSON batch; default 1000). */
+  maxBatchEvents?: number;
   /** How long the broker keeps the node's session while it is away (default 7 days). */
   sessionExpirySeconds?: number;
   /** Extra mqtt.js options (TLS material, keepalive…). */
@@ -67,11 +70,13 @@ export async function consumeExternalBroker(options: ExternalBrokerOptions): Pro
       );
       return;
     }
-    await ingest.whenWritable();
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-    const outcome = await ingest.submit(payload, origin);
-    if (outcome.status === "rejected" && options.publishRejections !== false)
-      notify(client, address, packet, outcome);
+    await admitPayload(ingest, payload, origin, {
+      maxBatchEvents: options.maxBatchEvents ?? 1000,
+      onRefused: (outcome, index) => {
+        if (options.publishRejections !== false) notify(client, address, packet, outcome, index);
+      },
+    });
   }
 
   function notify(
@@ -79,8 +84,14 @@ export async function consumeExternalBroker(options: ExternalBrokerOptions): Pro
     address: `0x${string}`,
     packet: IPublishPacket,
     outcome: IngestOutcome,
+    index?: number,
   ) {
-    const notice = { ...outcome, topic: packet.topic, messageId: packet.messageId ?? null };
+    const notice = {
+      ...outcome,
+      topic: packet.topic,
+      messageId: packet.messageId ?? null,
+      ...(index !== undefined ? { index } : {}),
+    };
     client.publish(rejectionsTopic(address), JSON.stringify(notice), { qos: 0 });
   }
 
