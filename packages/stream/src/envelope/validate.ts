@@ -22,10 +22,20 @@ import {
 /** Attributes with a meaning of their own; any other member of a 1.0 event is an extension. */
 const KNOWN_ATTRIBUTES = new Set(Object.keys(CloudEventSchema.shape));
 
-/** UTF-8 size of the envelope without `data`, as compact JSON (codec-independent). */
+const headerSizes = new WeakMap<JsonObject, number>();
+
+/**
+ * UTF-8 size of the envelope without `data`, as compact JSON (codec-independent). Remembered per
+ * envelope object: the limits check and parseEvent both ask for it, and it costs a serialisation.
+ */
 export function headerBytes(envelope: JsonObject): number {
-  const { data: _data, ...header } = envelope;
-  return utf8Length(JSON.stringify(header));
+  let size = headerSizes.get(envelope);
+  if (size === undefined) {
+    const { data: _data, ...header } = envelope;
+    size = utf8Length(JSON.stringify(header));
+    headerSizes.set(envelope, size);
+  }
+  return size;
 }
 
 function assertEnvelopeObject(value: unknown, limits: StreamLimits): asserts value is JsonObject {
