@@ -6,13 +6,14 @@
 import { relative } from "node:path";
 import { DEVNET_MNEMONIC } from "@dimo-open/protocol/devnet";
 import type { Command } from "commander";
-import { integer, port } from "../args.ts";
+import { duration, integer, port } from "../args.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatDimo, formatTime, table, toJson } from "../output.ts";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_STACK_PORTS,
   DEFAULT_VEHICLES,
+  DEVNET_REWARDS,
   MAX_VEHICLES,
   type StackPorts,
 } from "../stack/options.ts";
@@ -34,6 +35,8 @@ interface DevnetCommandOptions {
   eventInterval?: number;
   fleet: boolean;
   reset?: boolean;
+  firstRewardsWeek: number;
+  claimsOpenAfter: number;
   logLevel: DevnetStackOptions["logLevel"];
   json?: boolean;
 }
@@ -85,6 +88,18 @@ export function registerDevnetCommand(program: Command): void {
     )
     .option("--no-fleet", "do not run the simulated vehicles")
     .option("--reset", "discard the data dir and start a new network")
+    .option(
+      "--first-rewards-week <duration>",
+      "on a new network: rewards week 0 ends this long after the setup (later weeks are 7 days)",
+      duration,
+      DEVNET_REWARDS.firstWeekSeconds,
+    )
+    .option(
+      "--claims-open-after <duration>",
+      "on a new network: a published rewards week can be challenged this long before claims open",
+      duration,
+      DEVNET_REWARDS.challengeWindowSeconds,
+    )
     .option("--log-level <level>", "level of the logs in <data-dir>/logs/", "info")
     .option("--json", "print one JSON line describing the running network (progress stays on stderr)")
     .addHelpText(
@@ -150,6 +165,7 @@ export function registerDevnetCommand(program: Command): void {
         portOffset: o.portOffset,
         vehicles: o.vehicles,
         reset: o.reset ?? false,
+        rewards: { firstWeekSeconds: o.firstRewardsWeek, challengeWindowSeconds: o.claimsOpenAfter },
         fleet: o.fleet ? (o.eventInterval !== undefined ? { eventIntervalMs: o.eventInterval } : {}) : false,
         ...(o.consoleDir && { console: { dir: o.consoleDir } }),
         logLevel: o.logLevel,
@@ -227,6 +243,18 @@ function summary(stack: DevnetStack, seconds: number): string {
         ] as [string, string][])
       : []),
     [`npx dimo maker status${devnetDirFlag}`, "the maker's licence and stake"],
+    ...(first && record.rewardsGenesis !== undefined
+      ? ([
+          [
+            `npx dimo rewards show --owner ${record.accounts.find((a) => a.role === first.owner)?.address ?? "<address>"}${devnetDirFlag}`,
+            `what ${first.owner} earned in the last finished rewards week (then: dimo rewards claim|verify)`,
+          ],
+        ] as [string, string][])
+      : []),
+    [
+      `npx dimo ota publish firmware.img --name od-1-firmware --version 1.1.0 --hardware od-1 --rollout 25 --devnet-account maker${devnetDirFlag}`,
+      "release firmware to a quarter of the maker's devices (then: dimo ota status|rollout|halt)",
+    ],
     [
       `npx dimo vehicle mint --make Toyota --model Corolla --year 2021 --devnet-account alice${devnetDirFlag}`,
       "mint another vehicle as Alice",
@@ -265,6 +293,22 @@ function summary(stack: DevnetStack, seconds: number): string {
         `vehicle ${x.vehicleId}`,
         `${x.year} ${x.make} ${x.model}, owner ${x.owner}, paired with device ${x.deviceId} (${short(x.deviceAddress)}, simulated device ${x.index})`,
       ]),
+      ...(record.rewardsGenesis !== undefined
+        ? [
+            [
+              "rewards",
+              `week 0 ends ${formatTime(record.rewardsGenesis + 604_800)}; the node publishes each finished week from the fleet's activity (later weeks are 7 days)`,
+            ],
+          ]
+        : []),
+      ...(record.operator
+        ? [
+            [
+              "node",
+              `node ${record.operator.nodeId} in the node registry, run by the operator: settles the apps' usage on chain`,
+            ],
+          ]
+        : []),
       [
         "app",
         `${record.developer.alias}: licence ${record.developer.licenseId}, client id ${record.developer.clientId}, ${BigInt(record.developer.credits).toLocaleString("en")} credits; owners granted privileges ${record.developer.grant.privileges.join(", ")} until ${formatTime(record.developer.grant.expiresAt)}`,

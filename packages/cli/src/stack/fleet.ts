@@ -10,6 +10,7 @@
 import { pbkdf2Sync } from "node:crypto";
 import { join } from "node:path";
 import {
+  type CanSource,
   createFleet,
   DeviceAgent,
   type FleetVehicle,
@@ -68,7 +69,56 @@ export interface SimulatedVehiclesOptions {
   eventIntervalMs?: number;
   /** Share of vehicles with faults (dropouts, skewed clocks, bus garbage); default 0. */
   misbehavingShare?: number;
+  /**
+   * Live the fleet's simulated day in a time zone where the first vehicle is setting off on its
+   * first trip of the day as the fleet starts, whatever the hour here: the simulated cars drive
+   * on a day plan (trips between morning and evening, nights parked), so a demo started at night
+   * would otherwise show only parked cars (and earn no rewards). Data is stamped with the wall clock.
+   */
+  departAtStart?: boolean;
   log: Logger;
+}
+
+const DAY_MS = 86_400_000;
+
+/** How far the fleet's local clock runs ahead of the wall clock so that `index` departs now. */
+function departureOffset(seed: string, index: number, now: number): number {
+  const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+  const probe = createFleet({ seed, size: index + 1, start: dayStart, misbehavingShare: 0 })[index]!;
+  const departure = probe.vehicle.trips[0]?.start ?? now;
+  // A few seconds into the trip: the engine is cranked and the car is rolling.
+  return departure + 5_000 - now;
+}
+
+/** GNSS fixes of a zoned car, stamped back in wall time. */
+function zonedPosition(inner: ReturnType<typeof simulatedPosition>, offsetMs: number) {
+  if (offsetMs === 0) return inner;
+  return {
+    read: async () => {
+      const fix = await inner.read();
+      return fix && { ...fix, timestamp: fix.timestamp - offsetMs };
+    },
+  };
+}
+
+/** A simulated car whose local clock runs `offsetMs` ahead of the wall clock, its frames stamped back in wall time. */
+class ZonedCanSource implements CanSource {
+  readonly name: string;
+  constructor(
+    private readonly inner: SimulatedCanSource,
+    private readonly offsetMs: number,
+  ) {
+    this.name = inner.name;
+  }
+  start(onFrame: Parameters<CanSource["start"]>[0]): Promise<void> {
+    return this.inner.start((f) => onFrame({ ...f, timestamp: f.timestamp - this.offsetMs }));
+  }
+  send(frame: Parameters<NonNullable<CanSource["send"]>>[0]): void {
+    this.inner.send(frame);
+  }
+  stop(): Promise<void> {
+    return this.inner.stop();
+  }
 }
 
 export interface SimulatedVehicles {
@@ -82,8 +132,10 @@ export interface SimulatedVehicles {
 
 /** Starts one device agent per vehicle, each driving its simulated car in real time. */
 export async function startSimulatedVehicles(o: SimulatedVehiclesOptions): Promise<SimulatedVehicles> {
-  const start = Date.now();
+  const now = Date.now();
   const size = Math.max(0, ...o.vehicles.map((v) => v.index + 1));
+  const offset = o.departAtStart && o.vehicles[0] ? departureOffset(o.seed, o.vehicles[0].index, now) : 0;
+  const start = now + offset;
   // createFleet derives each vehicle from the seed and its index alone, so a larger fleet
   // holds the same cars at the same indexes.
   const fleet =
@@ -100,11 +152,14 @@ export async function startSimulatedVehicles(o: SimulatedVehiclesOptions): Promi
         element: device,
         identity: { source: device.address, producer: identity.producer, subject: identity.subject },
         dataDir: join(o.dataDir, `device-${identity.index}`),
-        can: new SimulatedCanSource(vehicle, { speed: 1 }),
+        can:
+          offset === 0
+            ? new SimulatedCanSource(vehicle, { speed: 1 })
+            : new ZonedCanSource(new SimulatedCanSource(vehicle, { speed: 1 }), offset),
         uplink: new HttpUplink({ url: o.ingestUrl, deviceAddress: device.address }),
         codec: "json+gzip",
         voltage: simulatedVoltage(vehicle),
-        position: simulatedPosition(vehicle),
+        position: zonedPosition(simulatedPosition(vehicle), offset),
         configuration: {
           logger: modelLoggerConfig(vehicle.model),
           database: modelDatabase(vehicle.model),

@@ -25,6 +25,19 @@ export const DEFAULT_STACK_PORTS: StackPorts = {
   console: 5173,
 };
 
+/**
+ * Rewards on a live devnet. DimoRewards' week is 7 days (a contract constant) and the devnet's
+ * clock is the wall clock, so the devnet shortens only the first week: its genesis is placed in
+ * the past so that week 0 ends `firstWeekSeconds` after the setup, and the node publishes it from
+ * the fleet's driving so far. Later weeks are real weeks. Claims open `challengeWindowSeconds`
+ * after a week is published.
+ */
+export interface DevnetRewardsSchedule {
+  firstWeekSeconds: number;
+  challengeWindowSeconds: number;
+}
+export const DEVNET_REWARDS: DevnetRewardsSchedule = { firstWeekSeconds: 120, challengeWindowSeconds: 60 };
+
 export const DEFAULT_VEHICLES = 3;
 export const MAX_VEHICLES = 100;
 export const DEFAULT_DATA_DIR = ".devnet";

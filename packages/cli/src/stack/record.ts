@@ -61,6 +61,8 @@ export const StackRecordSchema = z.object({
    * settles its usage. Absent in networks set up before the node's jobs ran on the devnet.
    */
   operator: z.object({ nodeId: tokenId }).optional(),
+  /** DimoRewards' genesis (unix seconds): week 0 ends 7 days after it. */
+  rewardsGenesis: z.number().int().nonnegative().optional(),
   governance: z.object({
     votingDelay: z.number().int(),
     votingPeriod: z.number().int(),

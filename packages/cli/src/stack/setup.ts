@@ -44,6 +44,7 @@ import type { DevnetNetwork } from "@dimo-open/protocol/devnet";
 import { createWalletClient, custom, type LocalAccount, parseEther } from "viem";
 import { simulatedDevice } from "./fleet.ts";
 import { passProposal } from "./governance.ts";
+import { DEVNET_REWARDS, type DevnetRewardsSchedule } from "./options.ts";
 import {
   claimAndPair,
   grantVehicles,
@@ -70,19 +71,6 @@ export const DEMO_GRANT_PRIVILEGES = [1, 2, 4, 8] as const;
 export const DEMO_GRANT_DAYS = 30;
 export const DEMO_CREDITS = 100_000n;
 export const DEMO_GRANT_SOURCE = "urn:dimo-devnet:demo-app:terms";
-
-/**
- * Rewards on a live devnet. DimoRewards' week is 7 days (a contract constant) and the devnet's
- * clock is the wall clock, so the devnet shortens only the first week: its genesis is placed in
- * the past so that week 0 ends `firstWeekSeconds` after the setup, and the node publishes it from
- * the fleet's driving so far. Later weeks are real weeks. Claims open `challengeWindowSeconds`
- * after a week is published.
- */
-export interface DevnetRewardsSchedule {
-  firstWeekSeconds: number;
-  challengeWindowSeconds: number;
-}
-export const DEVNET_REWARDS: DevnetRewardsSchedule = { firstWeekSeconds: 120, challengeWindowSeconds: 60 };
 
 /** The node's price list on the devnet: one on-chain credit per credit its ledger charges. */
 export const DEMO_NODE_PRICES = [
@@ -269,8 +257,9 @@ export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptio
   // Rewards last: week 0 ends a fixed time after the setup, whatever the setup took.
   const schedule = o.rewards ?? DEVNET_REWARDS;
   const latest = (await admin.publicClient.getBlock()).timestamp;
+  const rewardsGenesis = latest + BigInt(schedule.firstWeekSeconds) - BigInt(WEEK_SECONDS);
   const rewards: RewardsAddresses = await deployRewards(admin, {
-    genesis: latest + BigInt(schedule.firstWeekSeconds) - BigInt(WEEK_SECONDS),
+    genesis: rewardsGenesis,
     challengeWindow: BigInt(schedule.challengeWindowSeconds),
     publishers: [operator.account.address],
   });
@@ -305,6 +294,7 @@ export async function setUpDemoNetwork(network: DevnetNetwork, o: DemoSetupOptio
     rewards,
     payments,
     operator: { nodeId: nodeId.toString() },
+    rewardsGenesis: Number(rewardsGenesis),
     governance: {
       votingDelay: governance.votingDelay,
       votingPeriod: governance.votingPeriod,

@@ -22,6 +22,8 @@ import {
   checkVehicleCount,
   DEFAULT_STACK_PORTS,
   DEFAULT_VEHICLES,
+  DEVNET_REWARDS,
+  type DevnetRewardsSchedule,
   resolveStackPorts,
   type StackPorts,
 } from "./options.ts";
@@ -34,7 +36,7 @@ import {
   writeStackUrls,
 } from "./record.ts";
 import { DEMO_ROLES, type DemoRole, demoAccounts } from "./roles.ts";
-import { DEVNET_REWARDS, type DevnetRewardsSchedule, setUpDemoNetwork } from "./setup.ts";
+import { setUpDemoNetwork } from "./setup.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -349,6 +351,8 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
         })),
         dataDir: join(dataDir, "fleet"),
         ingestUrl: node.ingestUrl!,
+        // A demo shows cars driving (and earning) at any hour.
+        departAtStart: true,
         ...(options.fleet?.eventIntervalMs !== undefined && {
           eventIntervalMs: options.fleet.eventIntervalMs,
         }),
