@@ -6,6 +6,7 @@ import {
   FirmwareDocumentError,
   type FirmwareManifest,
   firmwareManifestDigest,
+  firmwareRolloutTypedData,
   signFirmwareManifest,
   signFirmwareRollout,
   verifyFirmwareManifestSignature,
@@ -78,5 +79,58 @@ describe("firmware documents", () => {
     expect(compareFirmwareVersions("1.10.0", "1.9.9")).toBeGreaterThan(0);
     expect(compareFirmwareVersions("1.2.3", "1.2.3")).toBe(0);
     expect(compareFirmwareVersions("0.9.0", "1.0.0")).toBeLessThan(0);
+  });
+});
+
+describe("rollout orders", () => {
+  it("hash as the documented EIP-712 type FirmwareRollout(…) in the DIMO Firmware domain", async () => {
+    const { encodeAbiParameters, hashTypedData, keccak256, toBytes, concat } = await import("viem");
+    const order = {
+      name: "dimo-agent",
+      version: "1.4.0",
+      hardware: "dimo-ref-1",
+      basisPoints: 2500,
+      halted: false,
+      issuedAt: 1_800_000_000,
+    };
+    const k = (s: string) => keccak256(toBytes(s));
+    const domain = keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
+        [k("EIP712Domain(string name,string version)"), k("DIMO Firmware"), k("1")],
+      ),
+    );
+    const struct = keccak256(
+      encodeAbiParameters(
+        ["bytes32", "bytes32", "bytes32", "bytes32", "uint16", "bool", "uint64"].map((type) => ({ type })),
+        [
+          k(
+            "FirmwareRollout(string name,string version,string hardware,uint16 basisPoints,bool halted,uint64 issuedAt)",
+          ),
+          k(order.name),
+          k(order.version),
+          k(order.hardware),
+          order.basisPoints,
+          order.halted,
+          BigInt(order.issuedAt),
+        ],
+      ),
+    );
+    expect(hashTypedData(firmwareRolloutTypedData(order))).toBe(
+      keccak256(concat(["0x1901", domain, struct])),
+    );
+  });
+
+  it("refuses a share above 100 %", async () => {
+    expect(() =>
+      firmwareRolloutTypedData({
+        name: "a",
+        version: "1.0.0",
+        hardware: "b",
+        basisPoints: 10_001,
+        halted: false,
+        issuedAt: 1,
+      }),
+    ).toThrow(/basisPoints must be an integer of 0 to 10,000/);
   });
 });

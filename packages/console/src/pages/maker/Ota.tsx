@@ -4,9 +4,9 @@ import type { Hex } from "viem";
 import { useConsole } from "../../app/context.tsx";
 import {
   type FirmwareManifest,
-  firmwareTypedData,
+  firmwareManifestTypedData,
+  firmwareRolloutTypedData,
   imageSha256,
-  rolloutTypedData,
 } from "../../data/firmware.ts";
 import { formatBps, formatDateTime, formatNumber } from "../../format.ts";
 import { type FirmwareRelease, FirmwareService } from "../../node/firmware.ts";
@@ -162,7 +162,7 @@ function RolloutControl(props: { release: FirmwareRelease; onChange: () => void 
         };
         const signature = await walletClient!.signTypedData({
           account: walletClient!.account,
-          ...rolloutTypedData(o),
+          ...firmwareRolloutTypedData(o),
         });
         return firmware.rollout(r.id, { order: o, signature });
       })
@@ -232,7 +232,7 @@ function PublishRelease(props: { manufacturerId: bigint; onPublished: () => void
                 };
                 const signature = await walletClient!.signTypedData({
                   account: walletClient!.account,
-                  ...firmwareTypedData(manifest),
+                  ...firmwareManifestTypedData(manifest),
                 });
                 const release = await firmware.publish({
                   manufacturerId: props.manufacturerId,
