@@ -210,7 +210,10 @@ describe("chain indexer over a protocol lifecycle", () => {
     await second.syncToHead();
     expect(second.stats.batches).toBeGreaterThan(first.stats.batches);
     const dump = await first.identity.dump();
-    expect(Object.values(dump).every((rows) => rows.length > 0)).toBe(true);
+    // Every table the lifecycle fills has rows (DimoRewards is not deployed here: its tables are
+    // covered by identity/rewards.test.ts).
+    const filled = Object.entries(dump).filter(([table]) => !table.startsWith("identity_reward_"));
+    expect(filled.every(([, rows]) => rows.length > 0)).toBe(true);
     expect(await second.identity.dump()).toEqual(dump);
     // The in-memory view agrees too.
     const at = Number(life.times.d2Paired) * 1000;
