@@ -446,24 +446,30 @@ describe("dimo ota", () => {
       );
     expect((await offer()).status).toBe(204);
 
-    const published = await dimo([
-      "ota",
-      "publish",
-      image,
-      "--name",
-      "od-1-firmware",
-      "--version",
+    const publish = (version: string, account: string, ...more: string[]) =>
+      dimo([
+        "ota",
+        "publish",
+        image,
+        "--name",
+        "od-1-firmware",
+        "--version",
+        version,
+        "--hardware",
+        "od-1",
+        "--devnet-account",
+        account,
+        ...more,
+      ]);
+    const published = await publish(
       "1.1.0",
-      "--hardware",
-      "od-1",
+      "maker",
       "--minimum-version",
       "1.0.0",
       "--rollout",
       "100",
-      "--devnet-account",
-      "maker",
       "--json",
-    ]);
+    );
     expect(published.code, published.stderr).toBe(0);
     const release = json(published) as {
       id: string;
@@ -493,19 +499,11 @@ describe("dimo ota", () => {
     expect(text.stdout).toMatch(/1\.1\.0\s+od-1-firmware\s+od-1\s+\*\s+uploaded\s+100%\s+(\d+)\/\1\s/);
 
     // Alice does not own the manufacturer: the node refuses her release and her orders.
-    const stranger = await dimo([
-      "ota",
-      "publish",
-      image,
-      "--name",
-      "od-1-firmware",
-      "--version",
-      "1.2.0",
-      "--hardware",
-      "od-1",
-      "--devnet-account",
-      "alice",
-    ]);
+    // A floor above the release's own version would lock devices out: refused before signing.
+    const floor = await publish("1.3.0", "maker", "--minimum-version", "2.0.0");
+    expect(floor.code).toBe(2);
+    expect(floor.stderr).toContain("minimumVersion 2.0.0 is above the version 1.3.0");
+    const stranger = await publish("1.2.0", "alice");
     expect(stranger.code).toBe(5);
     expect(stranger.stderr).toContain(`signed by ${demoAccounts().alice.address}, not by the maker`);
     expect(stranger.stderr).toContain("firmwareSigners");

@@ -110,3 +110,11 @@ export function orDevnetDefault<T>(value: T | undefined, fallback: T | undefined
   if (fallback !== undefined) return fallback;
   throw new CliError(`${option} is required here.`, ExitCode.Usage);
 }
+
+/** The manufacturer given, or on the devnet the demo maker's, or a usage error. */
+export function manufacturerOf(ctx: Context, given: bigint | undefined): bigint {
+  if (given !== undefined) return given;
+  const maker = ctx.network.devnet?.record.maker;
+  if (maker) return BigInt(maker.manufacturerId);
+  throw new CliError("--manufacturer <id> is required off the devnet.", ExitCode.Usage);
+}

@@ -20,9 +20,9 @@ import { CliError, ExitCode } from "../errors.ts";
 import { formatDimo, formatTime } from "../output.ts";
 import {
   type CommonOptions,
-  type Context,
   context,
   hardwareOf,
+  manufacturerOf,
   readCommand,
   writeCommand,
 } from "./common.ts";
@@ -33,13 +33,6 @@ function regions(value: string): Region[] {
     if (!["US", "EU", "UK"].includes(r))
       throw new InvalidArgumentError(`regions are US, EU and UK, got "${r}".`);
   return list as Region[];
-}
-
-function manufacturerOf(ctx: Context, given: bigint | undefined): bigint {
-  if (given !== undefined) return given;
-  const maker = ctx.network.devnet?.record.maker;
-  if (maker) return BigInt(maker.manufacturerId);
-  throw new CliError("--manufacturer <id> is required off the devnet.", ExitCode.Usage);
 }
 
 export function registerMakerCommands(program: Command): void {

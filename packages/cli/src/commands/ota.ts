@@ -8,15 +8,29 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { deviceServices } from "@dimo-open/node";
+import {
+  FirmwareDocumentError,
+  type FirmwareManifest,
+  type SignedFirmwareManifest,
+  signFirmwareManifest,
+  signFirmwareRollout,
+} from "@dimo-open/protocol";
 import { DimoApiError, type FirmwareReleaseInfo } from "@dimo-open/sdk";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Address, LocalAccount } from "viem";
 import { tokenId } from "../args.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { formatTime, table } from "../output.ts";
-import { type CommonOptions, type Context, context, identity, readCommand, writeCommand } from "./common.ts";
+import {
+  type CommonOptions,
+  type Context,
+  context,
+  identity,
+  manufacturerOf,
+  readCommand,
+  writeCommand,
+} from "./common.ts";
 
-type FirmwareManifest = deviceServices.FirmwareManifest;
 type Release = FirmwareReleaseInfo<FirmwareManifest>;
 
 const SEMVER = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
@@ -37,13 +51,6 @@ export function rolloutPercent(value: string): number {
 }
 
 const percent = (bp: number) => `${bp / 100}%`;
-
-function manufacturerOf(ctx: Context, given: bigint | undefined): bigint {
-  if (given !== undefined) return given;
-  const maker = ctx.network.devnet?.record.maker;
-  if (maker) return BigInt(maker.manufacturerId);
-  throw new CliError("--manufacturer <id> is required off the devnet.", ExitCode.Usage);
-}
 
 /** The node's refusal as a sentence a maker can act on (the node's details included). */
 function refusal(action: string, error: unknown): never {
@@ -98,7 +105,7 @@ async function order(
   const now = Math.floor(Date.now() / 1000);
   const issuedAt = Math.max(now, (release.lastOrderAt ?? 0) + 1);
   const { name, version, hardware } = release.manifest;
-  const signed = await deviceServices.signFirmwareRollout(maker, {
+  const signed = await signFirmwareRollout(maker, {
     name,
     version,
     hardware,
@@ -213,11 +220,13 @@ export function registerOtaCommands(program: Command): void {
           imageSize: bytes.byteLength,
         };
         const maker = await ctx.signer(`signing firmware for manufacturer ${manufacturerId}`);
-        let signed: deviceServices.SignedFirmwareManifest;
+        let signed: SignedFirmwareManifest;
         try {
-          signed = await deviceServices.signFirmwareManifest(maker, manifest);
+          signed = await signFirmwareManifest(maker, manifest);
         } catch (error) {
-          throw new CliError((error as Error).message, ExitCode.Usage);
+          // A manifest that does not check out (e.g. a floor above its own version).
+          if (error instanceof FirmwareDocumentError) throw new CliError(error.message, ExitCode.Usage);
+          throw error;
         }
         const node = ctx.node();
         const published = (await node
