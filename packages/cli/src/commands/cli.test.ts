@@ -315,6 +315,47 @@ describe("dimo node", () => {
   });
 });
 
+describe("dimo node init: the money jobs", () => {
+  it("turns jobs on with where their keys are read (never a key), with the deployment's addresses", async () => {
+    const nodeDir = mkdtempSync(join(tmpdir(), "dimo-node-jobs-"));
+    try {
+      const init = (...more: string[]) =>
+        dimo(["node", "init", "--data-dir", nodeDir, "--rpc-url", stack.urls.rpcUrl, "--force", ...more]);
+      const stored = await init(
+        "--rewards-key",
+        "env:DIMO_REWARDS_KEY",
+        "--settlement-key",
+        "file:operator.key",
+        "--node-id",
+        "1",
+        "--device-stake-key",
+        "file:/etc/dimo/reporter.key",
+        "--json",
+      );
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(json(stored).jobs).toMatchObject({
+        rewards: { dimoRewards: stack.record.rewards.dimoRewards, key: { env: "DIMO_REWARDS_KEY" } },
+        settlement: { ...stack.record.payments, nodeId: 1, key: { file: "operator.key" } },
+        deviceStake: {
+          hardware: { deviceStake: stack.record.hardware.deviceStake },
+          key: { file: "/etc/dimo/reporter.key" },
+        },
+      });
+      const noJobs = await init("--json");
+      expect(json(noJobs).jobs).toEqual({});
+
+      const noNodeId = await init("--settlement-key", "env:OPERATOR_KEY");
+      expect(noNodeId.code).toBe(2);
+      expect(noNodeId.stderr).toContain("--settlement-key needs --node-id");
+      const notASource = await init("--rewards-key", "0x1234");
+      expect(notASource.code).toBe(2);
+      expect(notASource.stderr).toContain("expected env:<VARIABLE> or file:<path>");
+    } finally {
+      rmSync(nodeDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("dimo maker, credits, challenge", () => {
   it("reads the demo maker's licence and the app's credits, and runs a challenge to its ruling", async () => {
     const [maker, credits] = await Promise.all([

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type NodeConfig, NodeConfigError, parseNodeConfig, startNode } from "@dimo-open/node";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
 import { createPublicClient, http } from "viem";
 import { integer, port } from "../args.ts";
@@ -34,9 +34,63 @@ interface InitOptions {
   ingestHttp: boolean;
   publicUrl?: string;
   initialCredits: number;
+  rewardsKey?: KeySource;
+  settlementKey?: KeySource;
+  nodeId?: number;
+  deviceStakeKey?: KeySource;
   logLevel: string;
   force?: boolean;
   json?: boolean;
+}
+
+type KeySource = { env: string } | { file: string };
+
+/** `env:NAME` or `file:PATH`: where a job's key is read at start (never the key itself). */
+export function keySource(value: string): KeySource {
+  const m = /^(env|file):(.+)$/.exec(value.trim());
+  if (!m)
+    throw new InvalidArgumentError(
+      "expected env:<VARIABLE> or file:<path> (where the node reads the key when it starts; a relative path is in the data dir).",
+    );
+  return m[1] === "env" ? { env: m[2]! } : { file: m[2]! };
+}
+
+/** The money jobs the flags turn on, with the addresses they need from the deployment. */
+function jobsOf(o: InitOptions, network: Awaited<ReturnType<typeof resolveNetwork>>) {
+  const need = <T>(value: T | undefined, what: string, flag: string): T => {
+    if (value === undefined)
+      throw new CliError(
+        `${flag} needs the ${what} addresses: add "${what}" to the --deployment file.`,
+        ExitCode.Usage,
+      );
+    return value;
+  };
+  if (o.settlementKey && o.nodeId === undefined)
+    throw new CliError(
+      "--settlement-key needs --node-id <id> (the node's id in the node registry).",
+      ExitCode.Usage,
+    );
+  return {
+    ...(o.rewardsKey && {
+      rewards: {
+        dimoRewards: need(network.rewards, "rewards", "--rewards-key").dimoRewards,
+        key: o.rewardsKey,
+      },
+    }),
+    ...(o.settlementKey && {
+      settlement: {
+        ...need(network.payments, "payments", "--settlement-key"),
+        nodeId: o.nodeId!,
+        key: o.settlementKey,
+      },
+    }),
+    ...(o.deviceStakeKey && {
+      deviceStake: {
+        hardware: need(network.hardware, "hardware", "--device-stake-key"),
+        key: o.deviceStakeKey,
+      },
+    }),
+  };
 }
 
 function configPath(dataDir: string): string {
@@ -91,6 +145,22 @@ export function registerNodeCommands(program: Command): void {
       integer(0, 1_000_000_000),
       0,
     )
+    .option(
+      "--rewards-key <env:NAME|file:PATH>",
+      "run the rewards publisher, signing with the key in this variable or 0600 file (publisher role)",
+      keySource,
+    )
+    .option(
+      "--settlement-key <env:NAME|file:PATH>",
+      "settle this node's usage on chain as its registry operator (with --node-id)",
+      keySource,
+    )
+    .option("--node-id <id>", "the node's id in the node registry", integer(1, Number.MAX_SAFE_INTEGER))
+    .option(
+      "--device-stake-key <env:NAME|file:PATH>",
+      "release vested device stakes and report failures (performance reporter role)",
+      keySource,
+    )
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent", "info")
     .option("--force", "replace existing settings")
     .option("--json", "print the stored settings as JSON")
@@ -136,6 +206,7 @@ export function registerNodeCommands(program: Command): void {
             mqtt: o.mqtt ? { host: o.host, port: o.mqttPort } : false,
           },
           credits: { initialCredits: o.initialCredits },
+          jobs: jobsOf(o, network),
           logLevel: o.logLevel,
         });
       } catch (error) {
