@@ -64,7 +64,17 @@ function runDevnet(args: string[]): Promise<{
 
 describe("dimo devnet", () => {
   it("starts the network with progress, stops cleanly on Ctrl-C, and resumes it", async () => {
-    const first = await runDevnet(["--data-dir", dataDir, "--vehicles", "1", "--no-fleet"]);
+    const first = await runDevnet([
+      "--data-dir",
+      dataDir,
+      "--vehicles",
+      "1",
+      "--no-fleet",
+      "--first-rewards-week",
+      "5m",
+      "--claims-open-after",
+      "10s",
+    ]);
     expect({ code: first.exitCode, signal: first.signal, stderr: first.stderr }).toMatchObject({ code: 0 });
     expect(first.description).toMatchObject({
       chainId: 31337,
@@ -74,6 +84,10 @@ describe("dimo devnet", () => {
     expect(first.description.vehicles).toHaveLength(1);
     expect(String(first.description.nodeUrl)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(first.stderr).toContain("setup: governance: voted for");
+    // The node's money jobs run with the demo accounts that hold the roles.
+    expect(first.stderr).toContain("rewards deployed: week 0 ends in 300 s, claims open 10 s after");
+    expect(first.stderr).toContain("node jobs: rewards, settlement, device stakes");
+    expect(first.description).toMatchObject({ node: { nodeId: "1" }, jobsSkipped: [] });
     expect(first.stderr).toContain("devnet: stopped.");
 
     const second = await runDevnet(["--data-dir", dataDir, "--no-fleet"]);
@@ -86,6 +100,10 @@ describe("dimo devnet", () => {
       maker: first.description.maker,
     });
     expect(second.stderr).toContain("setup: skipped");
+    expect(second.description).toMatchObject({
+      rewardsGenesis: first.description.rewardsGenesis,
+      jobsSkipped: [],
+    });
   });
 
   it("refuses a bad port with a usage error naming the option", async () => {
