@@ -4,6 +4,8 @@ import type { Row, SerialConnection } from "../sql.ts";
 /** Aggregations that rollups can answer exactly (they compose from partial aggregates). */
 export const ROLLUP_AGGREGATIONS = new Set(["AVG", "MAX", "MIN", "FIRST", "LAST"]);
 const MINUTE_MS = 60_000;
+/** The latest value of each signal of each vehicle, kept by the rolls. */
+const LATEST = "signal_latest_values";
 const HOUR_MS = 3_600_000;
 
 export interface RollupValues {
@@ -76,16 +78,17 @@ export class SignalRollups {
     await sql.run(
       `CREATE TABLE IF NOT EXISTS signal_rollups_hour (${PARTIAL_COLUMNS.replace("%T", "hour")})`,
     );
-    await sql.run(`CREATE TABLE IF NOT EXISTS signal_latest (
+    // Append-only like the partials (an upsert per roll would leave DuckDB a deleted row per
+    // update to skip on every read): a roll appends each (vehicle, signal)'s newest row of its
+    // batch, readers take the newest, and a rewrite keeps one row each, sorted by vehicle.
+    await sql.run(`CREATE TABLE IF NOT EXISTS ${LATEST} (
       subject VARCHAR NOT NULL, name VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, value_number DOUBLE,
-      value_string VARCHAR, value_location STRUCT(latitude DOUBLE, longitude DOUBLE, hdop DOUBLE),
-      PRIMARY KEY (subject, name))`);
-    // Point lookups by vehicle: the primary key's index serves (subject, name) only.
-    await sql.run("CREATE INDEX IF NOT EXISTS signal_latest_subject ON signal_latest (subject)");
+      value_string VARCHAR, value_location STRUCT(latitude DOUBLE, longitude DOUBLE, hdop DOUBLE))`);
+    // Row 1: the watermark and the sorted part of the minute partials; row 2: the sorted part of the latest values.
     await sql.run(
       "CREATE TABLE IF NOT EXISTS signal_rollup_state (id INTEGER PRIMARY KEY, next_rowid BIGINT NOT NULL, sorted_rows BIGINT NOT NULL)",
     );
-    await sql.run("INSERT INTO signal_rollup_state VALUES (1, 0, 0) ON CONFLICT DO NOTHING");
+    await sql.run("INSERT INTO signal_rollup_state VALUES (1, 0, 0), (2, 0, 0) ON CONFLICT DO NOTHING");
     // A node whose minute partials predate the hour partials or the latest values: derive them
     // once from what was rolled (the same rows, so nothing is counted twice).
     if (existing.has("signal_rollup_state")) {
@@ -94,9 +97,14 @@ export class SignalRollups {
           await tx.run(`INSERT INTO signal_rollups_hour SELECT ${MERGE("date_trunc('hour', minute) AS hour")}
             FROM signal_rollups GROUP BY ALL ORDER BY vehicle_id, name, hour`);
         }
-        if (!existing.has("signal_latest")) {
+        if (!existing.has(LATEST)) {
           const [state] = await tx.all("SELECT next_rowid FROM signal_rollup_state WHERE id = 1");
-          await tx.run(`INSERT INTO signal_latest ${latestSelect("rowid < ?")}`, [Number(state!.next_rowid)]);
+          await tx.run(`INSERT INTO ${LATEST} ${latestSelect("rowid < ?")} ORDER BY subject, name`, [
+            Number(state!.next_rowid),
+          ]);
+          await tx.run(
+            `UPDATE signal_rollup_state SET sorted_rows = (SELECT count(*) FROM ${LATEST}) WHERE id = 2`,
+          );
         }
       });
     }
@@ -141,13 +149,7 @@ export class SignalRollups {
       await tx.run(`INSERT INTO signal_rollups_hour SELECT ${MERGE("date_trunc('hour', minute) AS hour")}
         FROM temp.rollup_batch GROUP BY ALL ORDER BY vehicle_id, name, hour`);
       await tx.run("DROP TABLE temp.rollup_batch");
-      await tx.run(
-        `INSERT INTO signal_latest ${latestSelect("rowid >= ? AND rowid < ?")}
-         ON CONFLICT (subject, name) DO UPDATE SET ts = excluded.ts, value_number = excluded.value_number,
-           value_string = excluded.value_string, value_location = excluded.value_location
-         WHERE excluded.ts >= signal_latest.ts`,
-        [from, to],
-      );
+      await tx.run(`INSERT INTO ${LATEST} ${latestSelect("rowid >= ? AND rowid < ?")}`, [from, to]);
       await tx.run("UPDATE signal_rollup_state SET next_rowid = ? WHERE id = 1", [to]);
       return { n: to - from, to };
     });
@@ -163,8 +165,38 @@ export class SignalRollups {
       total += n;
       if (n === 0) break;
     }
-    if (total > 0 && p.compact !== false) await this.compactIfNeeded();
+    if (total > 0 && p.compact !== false) {
+      await this.compactIfNeeded();
+      await this.compactLatestIfNeeded();
+    }
     return total;
+  }
+
+  /**
+   * Rewrites the latest values with one row per (vehicle, signal), sorted by vehicle, once the
+   * part appended since the last rewrite exceeds max(50,000 rows, 25 %): a read then skips every
+   * other vehicle's rows but for the short tail.
+   */
+  async compactLatestIfNeeded(p: { minTail?: number } = {}): Promise<boolean> {
+    const [state] = await this.sql.all(
+      `SELECT (SELECT count(*) FROM ${LATEST}) AS total, sorted_rows FROM signal_rollup_state WHERE id = 2`,
+    );
+    const total = Number(state!.total);
+    const tail = total - Number(state!.sorted_rows);
+    if (tail <= (p.minTail ?? Math.max(50_000, total * 0.25))) return false;
+    await this.sql.transaction(async (tx) => {
+      await tx.run(
+        `CREATE OR REPLACE TABLE ${LATEST}_sorted AS SELECT subject, name, max(ts) AS ts, arg_max(value_number, ts) AS value_number,
+           arg_max(value_string, ts) AS value_string, arg_max(value_location, ts) AS value_location
+         FROM ${LATEST} GROUP BY subject, name ORDER BY subject, name`,
+      );
+      await tx.run(`DROP TABLE ${LATEST}`);
+      await tx.run(`ALTER TABLE ${LATEST}_sorted RENAME TO ${LATEST}`);
+      await tx.run(
+        `UPDATE signal_rollup_state SET sorted_rows = (SELECT count(*) FROM ${LATEST}) WHERE id = 2`,
+      );
+    });
+    return true;
   }
 
   /**
@@ -237,16 +269,17 @@ export class SignalRollups {
     // Whether the period [start, start + length) lies inside [from, to) and inside one bucket.
     const whole = (start: string, length: number) =>
       `(${start} >= ${from} AND ${start} + ${length} <= ${to} AND ${bucket(start)} = ${bucket(`${start} + ${length - 1}`)})`;
-    const useHours = interval >= HOUR_MS;
-    const minuteWhole = (m: string) => whole(m, MINUTE_MS);
-    const hourUsed = (h: string) => (useHours ? whole(h, HOUR_MS) : "FALSE");
-    // Where raw rows of cut minutes can be: only the last, partial minute when every bucket
-    // boundary falls on a minute; anywhere in range otherwise.
     const minuteAligned = from % MINUTE_MS === 0 && interval % MINUTE_MS === 0;
-    const rawFrom = minuteAligned ? Math.max(from, Math.floor(to / MINUTE_MS) * MINUTE_MS) : from;
+    const hourAligned = from % HOUR_MS === 0 && interval % HOUR_MS === 0;
+    // A 1 h bucket off the clock hour holds no whole clock hour; longer ones may.
+    const useHours = hourAligned || interval > HOUR_MS;
+    const cutMinute = Math.floor(to / MINUTE_MS) * MINUTE_MS;
+    const cutHour = Math.floor(to / HOUR_MS) * HOUR_MS;
     const unrolledFrom = Math.max(from, this.unrolledSince(p.nowMs));
     const ms = (c: string) => `epoch_ms(${c})`;
-    const tsMinute = `(${ms("timestamp")} // ${MINUTE_MS} * ${MINUTE_MS})`;
+    const at = (v: number) => `epoch_ms(${v}::BIGINT)`;
+    const range = (column: string, lo: number, hi: number) =>
+      `${column} >= ${at(lo)} AND ${column} < ${at(hi)}`;
     const raw = (where: string) =>
       `SELECT name, ${bucket(ms("timestamp"))} AS bucket, 1 AS n, value_number AS total, value_number AS lo, value_number AS hi,
               timestamp AS first_at, value_number AS first_v, timestamp AS last_at, value_number AS last_v
@@ -254,31 +287,42 @@ export class SignalRollups {
     const partial = (table: string, period: string, where: string) =>
       `SELECT name, ${bucket(ms(period))} AS bucket, n, total, lo, hi, first_at, first_v, last_at, last_v
        FROM ${table} WHERE vehicle_id = $vehicle AND ${names} AND ${where}`;
-    // When every hour in range lies inside a bucket, minutes are needed only after the last whole hour.
-    const hourAligned = useHours && from % HOUR_MS === 0 && interval % HOUR_MS === 0;
-    const minuteFrom = hourAligned
-      ? Math.max(from, Math.floor(to / HOUR_MS) * HOUR_MS)
-      : from - (from % MINUTE_MS);
-    const branches = [
-      partial(
-        "signal_rollups",
-        "minute",
-        `minute >= epoch_ms(${minuteFrom}::BIGINT) AND minute < epoch_ms(${to}::BIGINT)
-         AND ${minuteWhole(ms("minute"))} AND NOT ${hourUsed(`(${ms("minute")} // ${HOUR_MS} * ${HOUR_MS})`)}`,
-      ),
-      // The watermark is read in the statement's own snapshot: no row is in a partial and raw at once.
-      raw(`rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1)
-           AND timestamp >= epoch_ms(${unrolledFrom}::BIGINT) AND timestamp < epoch_ms(${to}::BIGINT) AND ${minuteWhole(tsMinute)}`),
-      raw(
-        `timestamp >= epoch_ms(${rawFrom}::BIGINT) AND timestamp < epoch_ms(${to}::BIGINT) AND NOT ${minuteWhole(tsMinute)}`,
-      ),
-    ];
-    if (useHours) {
-      branches.unshift(
+    // The watermark is read in the statement's own snapshot: no row is in a partial and raw at once.
+    const unrolled = "rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1)";
+    const branches: string[] = [];
+    if (minuteAligned && (hourAligned || !useHours)) {
+      // Every boundary on a minute (and, with hours, on a clock hour): plain ranges, no per-row tests.
+      const minuteFrom = hourAligned ? Math.max(from, cutHour) : from;
+      if (hourAligned && cutHour > from)
+        branches.push(partial("signal_rollups_hour", "hour", range("hour", from, cutHour)));
+      branches.push(
+        partial("signal_rollups", "minute", range("minute", minuteFrom, cutMinute)),
+        raw(`${unrolled} AND ${range("timestamp", unrolledFrom, cutMinute)}`),
+        raw(range("timestamp", Math.max(from, cutMinute), to)),
+      );
+    } else {
+      const minuteWhole = (m: string) => whole(m, MINUTE_MS);
+      const hourUsed = (h: string) => (useHours ? whole(h, HOUR_MS) : "FALSE");
+      const tsMinute = `(${ms("timestamp")} // ${MINUTE_MS} * ${MINUTE_MS})`;
+      if (useHours)
+        branches.push(
+          partial(
+            "signal_rollups_hour",
+            "hour",
+            `${range("hour", from - (from % HOUR_MS), to)} AND ${hourUsed(ms("hour"))}`,
+          ),
+        );
+      branches.push(
         partial(
-          "signal_rollups_hour",
-          "hour",
-          `hour >= epoch_ms(${from - (from % HOUR_MS)}::BIGINT) AND hour < epoch_ms(${to}::BIGINT) AND ${hourUsed(ms("hour"))}`,
+          "signal_rollups",
+          "minute",
+          `${range("minute", from - (from % MINUTE_MS), to)} AND ${minuteWhole(ms("minute"))}
+           AND NOT ${hourUsed(`(${ms("minute")} // ${HOUR_MS} * ${HOUR_MS})`)}`,
+        ),
+        raw(`${unrolled} AND ${range("timestamp", unrolledFrom, to)} AND ${minuteWhole(tsMinute)}`),
+        // Boundaries off the minute: the cut minutes' raw rows may be anywhere in range.
+        raw(
+          `${range("timestamp", minuteAligned ? Math.max(from, cutMinute) : from, to)} AND NOT ${minuteWhole(tsMinute)}`,
         ),
       );
     }
@@ -325,7 +369,7 @@ export class SignalRollups {
     const since = this.unrolledSince(p.nowMs);
     const rows: Row[] = await this.sql.all(
       `WITH candidates AS (
-         SELECT name, ts, value_number, value_string, value_location FROM signal_latest WHERE subject = $subject ${only}
+         SELECT name, ts, value_number, value_string, value_location FROM ${LATEST} WHERE subject = $subject ${only}
          UNION ALL
          SELECT name, timestamp, value_number, value_string, value_location FROM signals
          WHERE subject = $subject AND rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1)
