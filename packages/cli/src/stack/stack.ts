@@ -308,7 +308,12 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
             startBlock: record.startBlock,
             pollIntervalMs: 250,
           },
-          contracts: { ...record.addresses, deviceModels: record.hardware.deviceModels },
+          contracts: {
+            ...record.addresses,
+            deviceModels: record.hardware.deviceModels,
+            // Indexed for identity rewards even when this node does not publish (an older network).
+            dimoRewards: record.rewards.dimoRewards,
+          },
           api: { host, port: ports.api },
           ingest: {
             http: { host, port: ports.ingest },
