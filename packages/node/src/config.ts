@@ -107,6 +107,9 @@ export const NodeConfigSchema = z.object({
     devLicense: address,
     /** DeviceModels of the hardware-licensing layer: its device bans are honoured at ingest. */
     deviceModels: address.optional(),
+    /** DeviceStake of the hardware layer: the model each device was minted as, for the performance
+     * service's per-model figures (default: jobs.deviceStake's). */
+    deviceStake: address.optional(),
     /** DimoRewards: its weeks and claims are indexed for identity's rewards (default: jobs.rewards'). */
     dimoRewards: address.optional(),
   }),

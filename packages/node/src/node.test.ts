@@ -164,6 +164,10 @@ describe("a node on the devnet", () => {
     });
     await node.indexer.waitForBlock(grantReceipt.blockNumber, 10_000);
     const vehicleToken = await sdk.exchange({ tokenId: vehicleId, privileges: [1] });
+    // Started on port 0, the node's tokens name the port it got, not ":0".
+    const claims = JSON.parse(Buffer.from(vehicleToken.token.split(".")[1]!, "base64url").toString());
+    expect(claims.iss).toBe(node.apiUrl);
+    expect(node.apiUrl).not.toMatch(/:0$/);
     const latest = await sdk.latestSignals(vehicleToken, { tokenId: vehicleId, signals: ["speed"] });
     expect(latest.errors ?? []).toEqual([]);
     expect(latest.values.speed?.value).toBe(57.5);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ProtocolAddresses } from "@dimo-open/protocol";
@@ -14,7 +15,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { bearerToken, createFetchApi, fetchUnauthorizedError } from "./api/fetch/index.ts";
-import { createApiServer, type FetchHandler } from "./api/server.ts";
+import { boundUrl, createApiServer, type FetchHandler } from "./api/server.ts";
 import { SerialConnection } from "./api/sql.ts";
 import { verifyVehicleToken } from "./auth/tokens.ts";
 import { ChainIndexer } from "./chain/index.ts";
@@ -119,7 +120,8 @@ export async function startNode(
       pollingInterval: 250,
       cacheTime: 0,
     }) as PublicClient;
-    const { deviceModels, dimoRewards, ...addresses } = config.contracts;
+    const { deviceModels, deviceStake: deviceStakeAddress, dimoRewards, ...addresses } = config.contracts;
+    const deviceStakeContract = deviceStakeAddress ?? config.jobs.deviceStake?.hardware.deviceStake;
     const rewardsContract = dimoRewards ?? config.jobs.rewards?.dimoRewards;
     const protocol: ProtocolAddresses = addresses;
 
@@ -157,8 +159,21 @@ export async function startNode(
     await ingest.start();
     stack.push(() => ingest.stop());
 
+    // The API's port is bound now, answering 503 until the API is built: tokens' issuer and the
+    // evidence links name the node's URL, which with port 0 is only known once bound.
+    const apiServer = createServer((_request, response) => {
+      response.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
+      response.end(JSON.stringify({ code: 503, message: "The node is starting; retry in a moment." }));
+    });
+    await new Promise<void>((resolve, reject) => {
+      apiServer.once("error", reject);
+      apiServer.listen(config.api.port, config.api.host, resolve);
+    });
+    stack.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
+    const issuer = config.api.publicUrl ?? boundUrl(apiServer).url;
+
     // Device services: configuration, firmware, performance tracking; it watches ingest.
-    const issuer = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;
+
     const dsSql = await SerialConnection.open(db);
     const deviceConfig = await ds.DeviceConfigService.open({
       sql: dsSql,
@@ -173,7 +188,10 @@ export async function startNode(
     });
     const evidence = await ds.PerformanceEvidence.open(dsSql, { baseUrl: issuer });
     const performance = new ds.DevicePerformance({
-      catalog: new ds.ChainDeviceCatalog(indexer.identity),
+      catalog: new ds.ChainDeviceCatalog(
+        indexer.identity,
+        deviceStakeContract && { publicClient, hardware: { deviceStake: deviceStakeContract } },
+      ),
       evidence,
     });
     performance.start();
@@ -244,6 +262,7 @@ export async function startNode(
       },
     });
     const api = await createApiServer({
+      server: apiServer,
       chain: { publicClient, addresses: protocol },
       chainId: config.chain.chainId,
       database: db,

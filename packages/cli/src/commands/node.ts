@@ -198,7 +198,10 @@ export function registerNodeCommands(program: Command): void {
           },
           contracts: {
             ...network.addresses,
-            ...(network.hardware && { deviceModels: network.hardware.deviceModels }),
+            ...(network.hardware && {
+              deviceModels: network.hardware.deviceModels,
+              deviceStake: network.hardware.deviceStake,
+            }),
           },
           api: { host: o.host, port: o.apiPort, ...(o.publicUrl && { publicUrl: o.publicUrl }) },
           ingest: {

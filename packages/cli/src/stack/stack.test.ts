@@ -107,6 +107,18 @@ describe("startDevnetStack", () => {
     expect(Math.abs(Date.parse(location.timestamp) - Date.now())).toBeLessThan(60_000);
     expect(location.value).toMatchObject({ latitude: expect.any(Number), longitude: expect.any(Number) });
 
+    // The performance service (fed from stored telemetry every few seconds) groups the fleet's
+    // devices under their certified model, read from DeviceStake.
+    let modelDevices = 0;
+    for (const until = Date.now() + 60_000; modelDevices === 0 && Date.now() < until; ) {
+      const byModel = await fetch(
+        `${first.node.apiUrl}/v1/device-performance/models/${record.maker.modelId}`,
+      );
+      modelDevices = ((await byModel.json()) as { devices: number }).devices;
+      if (modelDevices === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(modelDevices).toBeGreaterThan(0);
+
     await first.close();
     expect(readStackUrls(dataDir)).toBeUndefined();
     const recorded = readFileSync(join(dataDir, STACK_FILE), "utf8");

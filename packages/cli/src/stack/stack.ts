@@ -311,6 +311,7 @@ export async function startDevnetStack(options: DevnetStackOptions): Promise<Dev
           contracts: {
             ...record.addresses,
             deviceModels: record.hardware.deviceModels,
+            deviceStake: record.hardware.deviceStake,
             // Indexed for identity rewards even when this node does not publish (an older network).
             dimoRewards: record.rewards.dimoRewards,
           },

@@ -28,6 +28,12 @@ export interface ApiServerOptions extends ApiCoreOptions {
   telemetry?: TelemetryApiOptions;
   /** Browser access (preflights, Access-Control-* headers); default: any origin, never credentials. */
   cors?: CorsOptions;
+  /**
+   * A node:http server to serve on, possibly already listening (the node binds its port before
+   * it builds the API, so that with port 0 the tokens' issuer names the port it got); its
+   * `request` listeners are replaced by the API's.
+   */
+  server?: Server;
   /** The chain index identity GraphQL answers from; `/identity/query` is not served without it. */
   identity?: IdentityIndex;
   webhooks?: {
@@ -47,7 +53,7 @@ export interface ApiServer {
   services: ApiServices;
   webhooks: WebhookEngine;
   telemetry: TelemetryApi;
-  /** The node:http server (not yet listening). */
+  /** The node:http server (listening once `listen` resolves, or when one was passed in). */
   server: Server;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
@@ -149,7 +155,9 @@ export async function createApiHandler(options: ApiServerOptions): Promise<{
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { handler, services, webhooks, telemetry } = await createApiHandler(options);
   const adapter = createServerAdapter<ServerContext>((request, context) => handler(request, context));
-  const server = createServer(adapter);
+  const server = options.server ?? createServer();
+  server.removeAllListeners("request");
+  server.on("request", adapter);
   return {
     handler,
     services,
@@ -157,12 +165,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     telemetry,
     server,
     listen(port = 0, host = "127.0.0.1") {
+      if (server.listening) return Promise.resolve(boundUrl(server));
       return new Promise((resolve, reject) => {
         server.once("error", reject);
-        server.listen(port, host, () => {
-          const { port: bound } = server.address() as AddressInfo;
-          resolve({ url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`, port: bound });
-        });
+        server.listen(port, host, () => resolve(boundUrl(server)));
       });
     },
     async close() {
@@ -175,4 +181,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       await services.close();
     },
   };
+}
+
+/** The URL and port a listening server is bound to. */
+export function boundUrl(server: Server): { url: string; port: number } {
+  const { address, port } = server.address() as AddressInfo;
+  return { url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`, port };
 }

@@ -7,7 +7,12 @@ import { ensureDimoAllowance } from "./allowance.ts";
 import type { BurnSchedule } from "./governance.ts";
 import { getDeviceCategory, getDeviceModel } from "./models.ts";
 
-const stake = (client: HardwareReader) =>
+/** What reading a device's stake needs: a public client and the DeviceStake contract. */
+export type DeviceStakeReader = Pick<HardwareReader, "publicClient"> & {
+  hardware: Pick<HardwareReader["hardware"], "deviceStake">;
+};
+
+const stake = (client: DeviceStakeReader) =>
   ({ address: client.hardware.deviceStake, abi: deviceStakeAbi }) as const;
 
 /** Chooses the model the maker's next minted devices are. */
@@ -108,7 +113,7 @@ export async function getDeviceVesting(client: HardwareReader, deviceId: bigint)
 }
 
 /** A device's stake as minted (zeros for a device minted before the hook was set). */
-export async function getDeviceStake(client: HardwareReader, deviceId: bigint) {
+export async function getDeviceStake(client: DeviceStakeReader, deviceId: bigint) {
   const [manufacturerId, modelId, amount] = await client.publicClient.readContract({
     ...stake(client),
     functionName: "stakeOf",

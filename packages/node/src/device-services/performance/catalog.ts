@@ -3,7 +3,7 @@
  * DeviceStake records the model each device was minted as). Devices do not change model, so
  * answers are kept; a device not on chain is asked again after a while.
  */
-import { getDeviceStake, type HardwareReader } from "@dimo-open/protocol";
+import { type DeviceStakeReader, getDeviceStake } from "@dimo-open/protocol";
 import type { Address } from "viem";
 import type { IdentityIndex } from "../../identity/index.ts";
 import type { DeviceDescription } from "./model.ts";
@@ -16,8 +16,8 @@ export interface DeviceCatalog {
 export class ChainDeviceCatalog implements DeviceCatalog {
   constructor(
     private readonly identity: Pick<IdentityIndex, "getDevice">,
-    /** The hardware deployment, for device models; without it devices group by maker only. */
-    private readonly hardware?: HardwareReader,
+    /** The hardware layer's DeviceStake, for device models; without it devices group by maker only. */
+    private readonly hardware?: DeviceStakeReader,
   ) {}
 
   async describe(device: Address): Promise<DeviceDescription | undefined> {
