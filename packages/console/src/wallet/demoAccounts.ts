@@ -17,7 +17,7 @@ export const DEMO_ACCOUNT_ROLES: readonly { index: number; label: string; role: 
   { index: 2, label: "Alice (owner)", role: "owner" },
   { index: 3, label: "Bob (owner)", role: "owner" },
   { index: 4, label: "Developer", role: "developer" },
-  { index: 5, label: "Account 5", role: "owner" },
+  { index: 5, label: "Node operator", role: "network" },
   { index: 6, label: "[d]Integrations", role: "network" },
   { index: 7, label: "[d]Council", role: "network" },
   { index: 8, label: "Performance reporter", role: "network" },
