@@ -5,8 +5,16 @@
  * publish → PUBACK; memory is the node process's RSS (sampled) and peak (VmHWM). The raw
  * secp256k1 recovery rate of one core is measured first, so ingest ÷ recovery is visible.
  *
- * Default: a 20 s run at full speed with pre-signed events. Soak: DIMO_BENCH_INGEST_SECONDS=600
- * runs 10 minutes at DIMO_BENCH_INGEST_RATE events/s (default 2000) with events signed on the fly.
+ * The node's CPU time per committed event (all its threads, from /proc) and the publisher's are
+ * measured over the same window: on a shared machine they, not events/s, are the comparable part.
+ *
+ * Default: three 20 s runs at full speed with pre-signed events — v2 one event per PUBLISH, v2
+ * 50 per PUBLISH (CloudEvents JSON batch), "2b" (one signature per 50) 50 per PUBLISH.
+ * Soak: DIMO_BENCH_INGEST_SECONDS=600 runs 10 minutes of the first at DIMO_BENCH_INGEST_RATE
+ * events/s (default 2000) with events signed on the fly, and reports each minute.
+ * Exploring: DIMO_BENCH_INGEST_RUNS=1,3 picks columns; DIMO_BENCH_INGEST_WORKERS, _WINDOW, _BATCH,
+ * _BATCH_WINDOW, _DUCKDB_THREADS, _POOL_RATE change the set-up; DIMO_BENCH_NODE_ARGS passes node
+ * flags to the node process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
