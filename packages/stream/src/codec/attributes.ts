@@ -9,7 +9,11 @@ import type { JsonValue } from "../json.ts";
 
 export type ExtensionValue = string | number | boolean;
 
-const KNOWN = new Set(Object.keys(CloudEventSchema.shape));
+/**
+ * The attributes the binary schemas name. `dimoproof` (signatures "2b") came after the schemas
+ * and travels as an extension attribute, which every codec carries.
+ */
+const KNOWN = new Set(Object.keys(CloudEventSchema.shape).filter((name) => name !== "dimoproof"));
 
 export function extensionsOf(event: DimoCloudEvent): [string, ExtensionValue][] {
   const out: [string, ExtensionValue][] = [];

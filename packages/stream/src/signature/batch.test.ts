@@ -1,6 +1,9 @@
 import { hashTypedData } from "viem";
 import { describe, expect, it } from "vitest";
 import { CHAIN_ID, devSigner, NOW, statusEvent } from "../../test/fixtures.ts";
+import { avroCodec } from "../codec/avro/codec.ts";
+import { gzipJsonCodec, jsonCodec } from "../codec/json.ts";
+import { protobufCodec } from "../codec/protobuf/codec.ts";
 import { parseEvent } from "../envelope/parse.ts";
 import type { DimoCloudEvent } from "../envelope/schema.ts";
 import { EventRejectedError, type RejectionReason } from "../errors.ts";
@@ -163,6 +166,19 @@ describe("device signatures 2b (one signature over a batch)", () => {
     const expected = hashPair(hashPair(l1, l0), l2);
     expect(bytesToHex(root)).toBe(bytesToHex(expected));
     expect(proofs.map((p) => p.length)).toEqual([2, 2, 1]);
+  });
+
+  it("a 2b event verifies after a round trip through every codec (dimoproof travels as an extension)", async () => {
+    const [, event] = await batchOf(3, 400n);
+    for (const codec of [jsonCodec, gzipJsonCodec, protobufCodec, avroCodec]) {
+      const parsed = parseEvent(codec.encode(event!), {
+        contentType: codec.contentType,
+        contentEncoding: codec.contentEncoding,
+        now: NOW,
+      });
+      expect(parsed.event.dimoproof, codec.name).toBe(event!.dimoproof);
+      expect(verifyEventSignature(parsed, { chainId: CHAIN_ID }).scheme, codec.name).toBe("v2b");
+    }
   });
 
   it("reproduces the batch test vector of docs/streaming.md", async () => {
