@@ -6,6 +6,7 @@
  */
 import { pbkdf2Sync } from "node:crypto";
 import { join } from "node:path";
+import type { ObdFrame } from "@dimo-open/can";
 import { parseDid } from "@dimo-open/protocol";
 import { type CodecName, deviceLoginCredentials } from "@dimo-open/stream";
 import type { Logger } from "pino";
@@ -13,9 +14,11 @@ import { pino } from "pino";
 import { bytesToHex } from "viem";
 import { HDKey } from "viem/accounts";
 import { DeviceAgent } from "../agent/agent.ts";
+import type { CanSource } from "../can/can-source.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
 import type { SecureElement } from "../keystore/secure-element.ts";
 import { powerSettingsFromDocument } from "../power/settings.ts";
+import type { PositionSource } from "../sensors/sensors.ts";
 import { HttpUplink } from "../uplink/http-uplink.ts";
 import { MqttUplink } from "../uplink/mqtt-uplink.ts";
 import type { EventIdentity } from "../uplink/outbox.ts";
@@ -59,7 +62,15 @@ export interface SimulatedFleetOptions extends Omit<FleetOptions, "start"> {
    * seed and its index alone, so vehicle 7 is the same car whichever others run.
    */
   indexes?: readonly number[];
+  /**
+   * The cars live their simulated day this far ahead of the fleet's clock (their trips and
+   * nights follow the shifted clock) while everything they send is stamped without the shift:
+   * a demo started at night can still show cars on their morning trip. Default 0.
+   */
+  localTimeOffsetMs?: number;
   eventIntervalMs?: number;
+  /** The mnemonic device keys derive from (default: the development mnemonic). */
+  mnemonic?: string;
   log?: Logger;
 }
 
@@ -80,7 +91,8 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
   for (const index of indexes)
     if (!Number.isSafeInteger(index) || index < 0 || index >= o.size)
       throw new RangeError(`Vehicle index ${index} is outside a fleet of ${o.size}.`);
-  const fleet = createFleet({ ...o, start });
+  const offset = o.localTimeOffsetMs ?? 0;
+  const fleet = createFleet({ ...o, start: start + offset });
   const vehicles = indexes.map((index) => fleet[index]!);
   const log = o.log ?? pino({ level: "warn", name: "dimo-fleet" });
   const elements: SecureElement[] = [];
@@ -90,7 +102,7 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
   };
   const wall0 = Date.now();
   for (const { index, vehicle } of vehicles) {
-    const element = simulatedDeviceElement(index);
+    const element = simulatedDeviceElement(index, o.mnemonic);
     elements.push(element);
     const identity = { source: element.address, ...o.identityFor(index, element.address) };
     const skew = vehicle.faults.clockSkewMs;
@@ -109,11 +121,11 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
       element,
       identity,
       dataDir: join(o.dataDir, `device-${index}`),
-      can: new SimulatedCanSource(vehicle, { speed }),
+      can: shifted(new SimulatedCanSource(vehicle, { speed }), offset),
       uplink,
       codec: o.codec ?? "json+gzip",
       voltage: simulatedVoltage(vehicle),
-      position: simulatedPosition(vehicle),
+      position: shiftedPosition(simulatedPosition(vehicle), offset),
       configuration: {
         logger: modelLoggerConfig(vehicle.model),
         database: modelDatabase(vehicle.model),
@@ -142,5 +154,27 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
     elements,
     eventsSigned: () => agents.reduce((n, a) => n + a.status.events, 0),
     stop,
+  };
+}
+
+/** A car living `offsetMs` ahead of the fleet's clock, its frames stamped back without the shift. */
+function shifted(inner: CanSource, offsetMs: number): CanSource {
+  if (offsetMs === 0) return inner;
+  return {
+    name: inner.name,
+    start: (onFrame) => inner.start((f) => onFrame({ ...f, timestamp: f.timestamp - offsetMs })),
+    ...(inner.send && { send: (frame: ObdFrame) => inner.send?.(frame) }),
+    stop: () => inner.stop(),
+  };
+}
+
+/** GNSS fixes of a shifted car, stamped back without the shift. */
+function shiftedPosition(inner: PositionSource, offsetMs: number): PositionSource {
+  if (offsetMs === 0) return inner;
+  return {
+    read: async () => {
+      const fix = await inner.read();
+      return fix && { ...fix, timestamp: fix.timestamp - offsetMs };
+    },
   };
 }
