@@ -68,6 +68,59 @@ describe("simulated fleet runner", () => {
   });
 });
 
+describe("a fleet living its day shifted", () => {
+  it("drives on the shifted clock and stamps what it sends on the fleet's clock", async () => {
+    const bodies: Buffer[] = [];
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      bodies.push(Buffer.concat(chunks));
+      res.statusCode = 202;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const start = Date.now();
+    // Shift the car's day so that it is a minute into its first trip now, whatever the hour.
+    const dayStart = Math.floor(start / 86_400_000) * 86_400_000;
+    const probe = createFleet({ seed: "shifted", size: 1, start: dayStart, misbehavingShare: 0 })[0]!;
+    const offset = probe.vehicle.trips[0]!.start + 60_000 - start;
+    const fleet = await startSimulatedFleet({
+      seed: "shifted",
+      size: 1,
+      start,
+      localTimeOffsetMs: offset,
+      misbehavingShare: 0,
+      dataDir: mkdtempSync(join(tmpdir(), "dimo-fleet-")),
+      uplink: { type: "http", url },
+      codec: "json",
+      eventIntervalMs: 300,
+      identityFor: () => ({
+        producer: "did:erc721:31337:0x9c94C395cBcBDe662235E0A9d3bB87Ad708561BA:1",
+        subject: "did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:1",
+      }),
+    });
+    const readings = () =>
+      bodies.flatMap((b) => {
+        const { event } = parseEvent(b, { contentType: "application/cloudevents+json" });
+        return (event.data as { signals?: { timestamp: number; name: string }[] }).signals ?? [];
+      });
+    const deadline = Date.now() + 20_000;
+    while (!readings().some((r) => r.name === "speed") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const truth = fleet.vehicles[0]!.vehicle.truth;
+    await fleet.stop();
+    server.close();
+
+    // The car lives `offset` ahead and is on its trip; what it sends is stamped on the fleet's clock.
+    expect(Math.abs(truth.time - offset - Date.now())).toBeLessThan(60_000);
+    expect(truth.ignition).toBe(true);
+    const decoded = readings().filter((r) => r.name === "speed");
+    expect(decoded.length).toBeGreaterThan(0);
+    for (const r of readings()) expect(Math.abs(r.timestamp - Date.now())).toBeLessThan(60_000);
+  });
+});
+
 describe("simulated device keys", () => {
   it("derive along m/44'/60'/0'/0/(1000 + index) of the development mnemonic, as a wallet would", () => {
     for (const index of [0, 7]) {

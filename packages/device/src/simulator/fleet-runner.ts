@@ -18,7 +18,6 @@ import type { CanSource } from "../can/can-source.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
 import type { SecureElement } from "../keystore/secure-element.ts";
 import { powerSettingsFromDocument } from "../power/settings.ts";
-import type { PositionSource } from "../sensors/sensors.ts";
 import { HttpUplink } from "../uplink/http-uplink.ts";
 import { MqttUplink } from "../uplink/mqtt-uplink.ts";
 import type { EventIdentity } from "../uplink/outbox.ts";
@@ -125,7 +124,8 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
       uplink,
       codec: o.codec ?? "json+gzip",
       voltage: simulatedVoltage(vehicle),
-      position: shiftedPosition(simulatedPosition(vehicle), offset),
+      // Positions are stamped by the agent's own clock when sampled: no shift to undo.
+      position: simulatedPosition(vehicle),
       configuration: {
         logger: modelLoggerConfig(vehicle.model),
         database: modelDatabase(vehicle.model),
@@ -165,16 +165,5 @@ function shifted(inner: CanSource, offsetMs: number): CanSource {
     start: (onFrame) => inner.start((f) => onFrame({ ...f, timestamp: f.timestamp - offsetMs })),
     ...(inner.send && { send: (frame: ObdFrame) => inner.send?.(frame) }),
     stop: () => inner.stop(),
-  };
-}
-
-/** GNSS fixes of a shifted car, stamped back without the shift. */
-function shiftedPosition(inner: PositionSource, offsetMs: number): PositionSource {
-  if (offsetMs === 0) return inner;
-  return {
-    read: async () => {
-      const fix = await inner.read();
-      return fix && { ...fix, timestamp: fix.timestamp - offsetMs };
-    },
   };
 }
