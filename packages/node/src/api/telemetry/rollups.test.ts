@@ -56,8 +56,9 @@ describe("rollups", () => {
         T0 + Math.floor(next() * 120) * 60_000,
         T0 + Math.floor(next() * 3) * 3_600_000,
         T0 + Math.floor(next() * 7_200_000),
-      ][i % 3]!;
-      const intervalMs = [60_000, 15 * 60_000, 3_600_000, 7_200_000, 90_000][i % 5]!;
+        T0 + Math.floor(next() * 12) * 600_000,
+      ][i % 4]!;
+      const intervalMs = [60_000, 15 * 60_000, 3_600_000, 7_200_000, 90_000, 600_000, 1_200_000][i % 7]!;
       const toMs = fromMs + Math.floor(next() * 6 * 3_600_000) + 1;
       const q = { vehicleId: 7n, subject: `${PREFIX}7`, fromMs, toMs, intervalMs, fields };
       const a = await withRollups.aggregate(q);
@@ -73,12 +74,12 @@ describe("rollups", () => {
         }
       });
     };
-    for (let i = 0; i < 15; i++) await compare(i);
+    for (let i = 0; i < 28; i++) await compare(i);
     // Rewritten sorted (with a statement prepared against the old table), then more late data.
     expect(await rollups.compactIfNeeded({ minTail: 0 })).toBe(true);
     await write(7, 200, 6 * 3_600_000);
     await rollups.roll(50);
-    for (let i = 15; i < 30; i++) await compare(i);
+    for (let i = 28; i < 56; i++) await compare(i);
     await database.close();
   });
 
@@ -159,6 +160,7 @@ describe("rollups", () => {
     await old.catchUp();
     const c = await database.connect();
     await c.run("DROP TABLE signal_rollups_hour");
+    await c.run("DROP TABLE signal_rollups_10m");
     await c.run("DROP TABLE signal_latest_values");
     const reopened = await SignalRollups.open(await SerialConnection.open(database), PREFIX, {
       unrolledWindowMs: 0,
@@ -167,6 +169,12 @@ describe("rollups", () => {
       await c.runAndReadAll("SELECT sum(n)::INTEGER AS n, count(*)::INTEGER AS k FROM signal_rollups_hour")
     ).getRowObjectsJS();
     expect(hours).toEqual([{ n: 2, k: 2 }]);
+    const tens = (
+      await c.runAndReadAll(
+        "SELECT sum(n)::INTEGER AS n, count(*)::INTEGER AS k, min(period) = TIMESTAMP '2025-01-01 00:00:00' AS aligned FROM signal_rollups_10m",
+      )
+    ).getRowObjectsJS();
+    expect(tens).toEqual([{ n: 2, k: 2, aligned: true }]);
     const latest = await reopened.latest({ subject: `${PREFIX}7`, names: ["speed"], nowMs: T0 + 86_400_000 });
     expect(latest.values).toEqual([{ name: "speed", timestamp: T0 + 3_700_000, value: 7 }]);
     await database.close();

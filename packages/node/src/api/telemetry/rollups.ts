@@ -6,7 +6,11 @@ export const ROLLUP_AGGREGATIONS = new Set(["AVG", "MAX", "MIN", "FIRST", "LAST"
 const MINUTE_MS = 60_000;
 /** The latest value of each signal of each vehicle, kept by the rolls. */
 const LATEST = "signal_latest_values";
+const TEN_MINUTES_MS = 600_000;
 const HOUR_MS = 3_600_000;
+/** The 10-minute period of a minute (a TIMESTAMP expression). */
+const TEN_OF = (minute: string) =>
+  `date_trunc('hour', ${minute}) + to_minutes(CAST(minute(${minute}) // 10 * 10 AS BIGINT))`;
 
 export interface RollupValues {
   avg: number;
@@ -78,6 +82,9 @@ export class SignalRollups {
     await sql.run(
       `CREATE TABLE IF NOT EXISTS signal_rollups_hour (${PARTIAL_COLUMNS.replace("%T", "hour")})`,
     );
+    await sql.run(
+      `CREATE TABLE IF NOT EXISTS signal_rollups_10m (${PARTIAL_COLUMNS.replace("%T", "period")})`,
+    );
     // Append-only like the partials (an upsert per roll would leave DuckDB a deleted row per
     // update to skip on every read): a roll appends each (vehicle, signal)'s newest row of its
     // batch, readers take the newest, and a rewrite keeps one row each, sorted by vehicle.
@@ -93,6 +100,10 @@ export class SignalRollups {
     // once from what was rolled (the same rows, so nothing is counted twice).
     if (existing.has("signal_rollup_state")) {
       await sql.transaction(async (tx) => {
+        if (!existing.has("signal_rollups_10m")) {
+          await tx.run(`INSERT INTO signal_rollups_10m SELECT ${MERGE(`${TEN_OF("minute")} AS period`)}
+            FROM signal_rollups GROUP BY ALL ORDER BY vehicle_id, name, period`);
+        }
         if (!existing.has("signal_rollups_hour")) {
           await tx.run(`INSERT INTO signal_rollups_hour SELECT ${MERGE("date_trunc('hour', minute) AS hour")}
             FROM signal_rollups GROUP BY ALL ORDER BY vehicle_id, name, hour`);
@@ -120,9 +131,13 @@ export class SignalRollups {
   async roll(maxRows = 4_000_000): Promise<number> {
     // Nothing appended since this instance's last roll: no transaction (the common case of a
     // roll before a read). Another instance may have rolled meanwhile; the transaction re-reads.
+    // The catalogue's row count, not count(*): a count visits every row group (and, until a
+    // checkpoint, every fresh row's version), and this runs before every rollup-backed read.
     if (this.rolledTo !== undefined) {
-      const [count] = await this.sql.all("SELECT count(*) AS n FROM signals");
-      if (Number(count!.n) <= this.rolledTo) return 0;
+      const [size] = await this.sql.all(
+        "SELECT estimated_size AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'signals'",
+      );
+      if (size && Number(size.n) <= this.rolledTo) return 0;
     }
     const rolled = await this.sql.transaction(async (tx) => {
       const [state] = await tx.all("SELECT next_rowid FROM signal_rollup_state WHERE id = 1");
@@ -146,6 +161,8 @@ export class SignalRollups {
       await tx.run(
         "INSERT INTO signal_rollups SELECT * FROM temp.rollup_batch ORDER BY vehicle_id, name, minute",
       );
+      await tx.run(`INSERT INTO signal_rollups_10m SELECT ${MERGE(`${TEN_OF("minute")} AS period`)}
+        FROM temp.rollup_batch GROUP BY ALL ORDER BY vehicle_id, name, period`);
       await tx.run(`INSERT INTO signal_rollups_hour SELECT ${MERGE("date_trunc('hour', minute) AS hour")}
         FROM temp.rollup_batch GROUP BY ALL ORDER BY vehicle_id, name, hour`);
       await tx.run("DROP TABLE temp.rollup_batch");
@@ -215,6 +232,7 @@ export class SignalRollups {
     await this.sql.transaction(async (tx) => {
       for (const [table, period] of [
         ["signal_rollups", "minute"],
+        ["signal_rollups_10m", "period"],
         ["signal_rollups_hour", "hour"],
       ] as const) {
         await tx.run(
@@ -269,12 +287,12 @@ export class SignalRollups {
     // Whether the period [start, start + length) lies inside [from, to) and inside one bucket.
     const whole = (start: string, length: number) =>
       `(${start} >= ${from} AND ${start} + ${length} <= ${to} AND ${bucket(start)} = ${bucket(`${start} + ${length - 1}`)})`;
-    const minuteAligned = from % MINUTE_MS === 0 && interval % MINUTE_MS === 0;
-    const hourAligned = from % HOUR_MS === 0 && interval % HOUR_MS === 0;
-    // A 1 h bucket off the clock hour holds no whole clock hour; longer ones may.
-    const useHours = hourAligned || interval > HOUR_MS;
-    const cutMinute = Math.floor(to / MINUTE_MS) * MINUTE_MS;
-    const cutHour = Math.floor(to / HOUR_MS) * HOUR_MS;
+    const aligned = (period: number) => from % period === 0 && interval % period === 0;
+    const minuteAligned = aligned(MINUTE_MS);
+    // A bucket can hold a whole period only if it is longer, or as long and aligned with it.
+    const useHours = aligned(HOUR_MS) || interval > HOUR_MS;
+    const useTens = aligned(TEN_MINUTES_MS) || interval > TEN_MINUTES_MS;
+    const cut = (period: number) => Math.floor(to / period) * period;
     const unrolledFrom = Math.max(from, this.unrolledSince(p.nowMs));
     const ms = (c: string) => `epoch_ms(${c})`;
     const at = (v: number) => `epoch_ms(${v}::BIGINT)`;
@@ -290,19 +308,32 @@ export class SignalRollups {
     // The watermark is read in the statement's own snapshot: no row is in a partial and raw at once.
     const unrolled = "rowid >= (SELECT next_rowid FROM signal_rollup_state WHERE id = 1)";
     const branches: string[] = [];
-    if (minuteAligned && (hourAligned || !useHours)) {
-      // Every boundary on a minute (and, with hours, on a clock hour): plain ranges, no per-row tests.
-      const minuteFrom = hourAligned ? Math.max(from, cutHour) : from;
-      if (hourAligned && cutHour > from)
-        branches.push(partial("signal_rollups_hour", "hour", range("hour", from, cutHour)));
+    const simple = minuteAligned && (!useTens || aligned(TEN_MINUTES_MS)) && (!useHours || aligned(HOUR_MS));
+    if (simple) {
+      // Every boundary on a whole period of each level used: plain ranges, no per-row tests. The
+      // largest periods from `from`, then smaller ones for what is left before `to`.
+      let lo = from;
+      if (useHours && cut(HOUR_MS) > lo) {
+        branches.push(partial("signal_rollups_hour", "hour", range("hour", lo, cut(HOUR_MS))));
+        lo = cut(HOUR_MS);
+      }
+      if (useTens && cut(TEN_MINUTES_MS) > lo) {
+        branches.push(partial("signal_rollups_10m", "period", range("period", lo, cut(TEN_MINUTES_MS))));
+        lo = cut(TEN_MINUTES_MS);
+      }
       branches.push(
-        partial("signal_rollups", "minute", range("minute", minuteFrom, cutMinute)),
-        raw(`${unrolled} AND ${range("timestamp", unrolledFrom, cutMinute)}`),
-        raw(range("timestamp", Math.max(from, cutMinute), to)),
+        partial("signal_rollups", "minute", range("minute", lo, cut(MINUTE_MS))),
+        raw(`${unrolled} AND ${range("timestamp", unrolledFrom, cut(MINUTE_MS))}`),
+        raw(range("timestamp", Math.max(from, cut(MINUTE_MS)), to)),
       );
     } else {
-      const minuteWhole = (m: string) => whole(m, MINUTE_MS);
+      // A period is used when it lies wholly inside one bucket and its enclosing period is not used.
+      const hourOf = (c: string) => `(${c} // ${HOUR_MS} * ${HOUR_MS})`;
+      const tenOf = (c: string) => `(${c} // ${TEN_MINUTES_MS} * ${TEN_MINUTES_MS})`;
       const hourUsed = (h: string) => (useHours ? whole(h, HOUR_MS) : "FALSE");
+      const tenUsed = (t: string) =>
+        useTens ? `(${whole(t, TEN_MINUTES_MS)} AND NOT ${hourUsed(hourOf(t))})` : "FALSE";
+      const minuteWhole = (m: string) => whole(m, MINUTE_MS);
       const tsMinute = `(${ms("timestamp")} // ${MINUTE_MS} * ${MINUTE_MS})`;
       if (useHours)
         branches.push(
@@ -312,17 +343,25 @@ export class SignalRollups {
             `${range("hour", from - (from % HOUR_MS), to)} AND ${hourUsed(ms("hour"))}`,
           ),
         );
+      if (useTens)
+        branches.push(
+          partial(
+            "signal_rollups_10m",
+            "period",
+            `${range("period", from - (from % TEN_MINUTES_MS), to)} AND ${tenUsed(ms("period"))}`,
+          ),
+        );
       branches.push(
         partial(
           "signal_rollups",
           "minute",
           `${range("minute", from - (from % MINUTE_MS), to)} AND ${minuteWhole(ms("minute"))}
-           AND NOT ${hourUsed(`(${ms("minute")} // ${HOUR_MS} * ${HOUR_MS})`)}`,
+           AND NOT ${tenUsed(tenOf(ms("minute")))} AND NOT ${hourUsed(hourOf(ms("minute")))}`,
         ),
         raw(`${unrolled} AND ${range("timestamp", unrolledFrom, to)} AND ${minuteWhole(tsMinute)}`),
         // Boundaries off the minute: the cut minutes' raw rows may be anywhere in range.
         raw(
-          `${range("timestamp", minuteAligned ? Math.max(from, cutMinute) : from, to)} AND NOT ${minuteWhole(tsMinute)}`,
+          `${range("timestamp", minuteAligned ? Math.max(from, cut(MINUTE_MS)) : from, to)} AND NOT ${minuteWhole(tsMinute)}`,
         ),
       );
     }
