@@ -6,6 +6,19 @@ const address = z
   .refine((a) => isAddress(a, { strict: false }), "must be a 20-byte hex address")
   .transform((a) => getAddress(a) as Address);
 
+/** The hardware-licensing layer's contracts (what `deployHardware` records). */
+export const HardwareAddressesSchema = z.strictObject({
+  governor: address,
+  timelock: address,
+  hardwareAuthority: address,
+  manufacturerLicense: address,
+  deviceModels: address,
+  licenseApplications: address,
+  deviceStake: address,
+  arbitration: address,
+  preorderSpots: address,
+});
+
 const listener = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.number().int().min(0).max(65535),
@@ -65,17 +78,7 @@ const jobs = z
     /** Releases vested device stakes and reports failing devices (PERFORMANCE_REPORTER_ROLE). */
     deviceStake: z
       .strictObject({
-        hardware: z.strictObject({
-          governor: address,
-          timelock: address,
-          hardwareAuthority: address,
-          manufacturerLicense: address,
-          deviceModels: address,
-          licenseApplications: address,
-          deviceStake: address,
-          arbitration: address,
-          preorderSpots: address,
-        }),
+        hardware: HardwareAddressesSchema,
         key: keySource,
         intervalMs: every(3_600_000),
       })

@@ -5,6 +5,7 @@
 export * as api from "./api/index.ts";
 export * as chain from "./chain/index.ts";
 export {
+  HardwareAddressesSchema,
   type NodeConfig,
   NodeConfigError,
   type NodeConfigInput,

@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { HardwareAddressesSchema } from "@dimo-open/node";
 import { type Address, getAddress, isAddress } from "viem";
 import { z } from "zod";
 
@@ -34,17 +35,6 @@ const protocolAddresses = z.object({
   permissions: address,
   devLicense: address,
 });
-const hardwareAddresses = z.object({
-  governor: address,
-  timelock: address,
-  hardwareAuthority: address,
-  manufacturerLicense: address,
-  deviceModels: address,
-  licenseApplications: address,
-  deviceStake: address,
-  arbitration: address,
-  preorderSpots: address,
-});
 
 export const StackRecordSchema = z.object({
   format: z.literal(STACK_FORMAT),
@@ -53,7 +43,8 @@ export const StackRecordSchema = z.object({
   /** First block of the deployment: where indexers start. */
   startBlock: z.number().int().nonnegative(),
   addresses: protocolAddresses,
-  hardware: hardwareAddresses,
+  // Not strict: a record keeps what it knows and drops what a newer writer added.
+  hardware: z.object(HardwareAddressesSchema.shape),
   rewards: z.object({ dimoRewards: address }),
   payments: z.object({ dimoCredits: address, nodeRegistry: address, usageSettlement: address }),
   /**
