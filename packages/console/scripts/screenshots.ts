@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.ts";
 
 const PAGES = [
   "/",
@@ -38,17 +39,8 @@ if (!url) {
 }
 mkdirSync(outDir, { recursive: true });
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-  ],
+  executablePath: CHROMIUM,
+  args: ["--headless", ...CHROMIUM_ARGS],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });

@@ -18,18 +18,8 @@ import { type Address, getAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildConsole } from "../../build.ts";
+import { CHROMIUM, CHROMIUM_ARGS } from "../../scripts/chromium.ts";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-/** Exactly the flags the issue asks for: no sandbox (CI runs as root), nothing reaching outside. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 const ARTIFACTS = resolve(import.meta.dirname, "../../../../test-artifacts/console");
 /** How long one step may wait for the page (a transaction, a sign-in, a node read) on a busy 2-core machine. */
 const STEP_MS = 45_000;
