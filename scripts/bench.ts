@@ -46,13 +46,6 @@ async function main(): Promise<void> {
   if (mode === "--one" && arg) return runOne(arg);
   const filter = mode;
   const files = benchFiles().filter((f) => !filter || f.includes(filter));
-  const previous = existsSync(join(root, "BENCHMARKS.md"))
-    ? readFileSync(join(root, "BENCHMARKS.md"), "utf8")
-    : "";
-  const sections = new Map<string, string>();
-  // Keep sections of benchmarks not re-run this time (a filtered run updates only its own).
-  for (const m of previous.matchAll(/<!-- bench:(.+?) -->\n([\s\S]*?)<!-- \/bench -->/g))
-    sections.set(m[1]!, m[2]!);
   for (const file of files) {
     const name = relative(root, file);
     console.error(`bench: ${name}`);
@@ -66,15 +59,30 @@ async function main(): Promise<void> {
         maxBuffer: 64 * 2 ** 20,
       },
     );
-    sections.set(name, `${out.trim()}\n\n_Command: \`npm run bench -- ${name}\`_\n`);
+    writeSection(name, `${out.trim()}\n\n_Command: \`npm run bench -- ${name}\`_\n`);
   }
+  console.error(`bench: wrote BENCHMARKS.md (${files.length} module(s) run)`);
+}
+
+/**
+ * Merges one section into BENCHMARKS.md as it is on disk now, keeping every other section: a
+ * benchmark can run for many minutes, and another run may have written the file meanwhile.
+ */
+function writeSection(name: string, text: string): void {
+  const path = join(root, "BENCHMARKS.md");
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const sections = new Map<string, string>();
+  for (const m of current.matchAll(/<!-- bench:(.+?) -->\n([\s\S]*?)<!-- \/bench -->/g))
+    sections.set(m[1]!, m[2]!);
+  sections.set(name, text);
   const body = [...sections.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, text]) => `<!-- bench:${name} -->\n${text}<!-- /bench -->`)
+    .map(([section, content]) => `<!-- bench:${section} -->\n${content}<!-- /bench -->`)
     .join("\n\n");
-  const doc = `# Benchmarks\n\nWritten by \`npm run bench\` (scripts/bench.ts). Each section is one benchmark module run in its own process.\n\n## Machine of the last run\n\n${machine()}\n\n${body}\n`;
-  writeFileSync(join(root, "BENCHMARKS.md"), doc);
-  console.error(`bench: wrote BENCHMARKS.md (${files.length} module(s) run)`);
+  writeFileSync(
+    path,
+    `# Benchmarks\n\nWritten by \`npm run bench\` (scripts/bench.ts). Each section is one benchmark module run in its own process.\n\n## Machine of the last run\n\n${machine()}\n\n${body}\n`,
+  );
 }
 
 await main();
