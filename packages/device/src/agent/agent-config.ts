@@ -29,6 +29,15 @@ import type { Uplink } from "../uplink/uplink.ts";
 import { DeviceAgent } from "./agent.ts";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an 0x address");
+/** "2b" batches (docs/device.md): up to maxEvents events per message, one signature each. */
+const batchOption = z
+  .object({
+    maxEvents: z.number().int().min(1).max(1000),
+    maxDelayMs: z.number().int().min(0).max(3_600_000).optional(),
+  })
+  .strict()
+  .optional();
+
 const tokenId = z
   .union([z.number().int().min(0), z.string().regex(/^\d{1,78}$/)])
   .transform((v) => BigInt(v));
@@ -57,9 +66,10 @@ export const AgentConfigSchema = z
           username: z.string().optional(),
           password: z.string().optional(),
           caFile: z.string().optional(),
+          batch: batchOption,
         })
         .strict(),
-      z.object({ type: z.literal("http"), url: z.url().optional() }).strict(),
+      z.object({ type: z.literal("http"), url: z.url().optional(), batch: batchOption }).strict(),
     ]),
     codec: z.enum(["json", "json+gzip", "protobuf", "avro"]).default("json+gzip"),
     can: z.discriminatedUnion("type", [
@@ -108,6 +118,11 @@ export const AgentConfigSchema = z
   })
   .refine((c) => c.uplink.type !== "http" || c.uplink.url !== undefined || c.node !== undefined, {
     message: "the HTTP uplink needs uplink.url or node.url",
+  })
+  .refine((c) => c.uplink.batch === undefined || c.codec === "json", {
+    message:
+      'uplink.batch sends CloudEvents JSON batches: set "codec": "json" (protobuf, Avro and gzip\'d JSON go one event per message)',
+    path: ["codec"],
   });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
@@ -236,6 +251,7 @@ export async function createDeviceAgent(
     can,
     uplink,
     codec: config.codec,
+    ...(config.uplink.batch && { batch: config.uplink.batch }),
     ...(voltage && { voltage }),
     ...(position && { position }),
     ...(config.node && {

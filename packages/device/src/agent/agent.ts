@@ -35,6 +35,11 @@ export interface DeviceAgentOptions {
   can: CanSource;
   uplink: Uplink;
   codec: CodecName;
+  /**
+   * Send "2b" batches: events wait unsigned until `maxEvents` are there (or the oldest waited
+   * `maxDelayMs`, default 5 s), then go signed once, as one message. Needs codec json.
+   */
+  batch?: { maxEvents: number; maxDelayMs?: number };
   voltage?: VoltageSensor;
   position?: PositionSource;
   /** The node's configuration service; without it, `configuration` must be given. */
@@ -116,6 +121,10 @@ export class DeviceAgent {
       uplink: options.uplink,
       onRejected: ({ id, error }) =>
         this.#log.warn({ id, error: error.shortMessage, details: error.details }, "node refused an event"),
+      // Always able to seal: unsigned events left by a run with batches on still go.
+      seal: (members) => this.outbox.seal(members),
+      ...(options.batch && { batchMaxEvents: options.batch.maxEvents }),
+      ...(options.batch?.maxDelayMs !== undefined && { batchMaxDelayMs: options.batch.maxDelayMs }),
     });
     this.outbox = new Outbox({
       signer: options.element,
@@ -123,6 +132,7 @@ export class DeviceAgent {
       buffer: this.buffer,
       codec: options.codec,
       identity: options.identity,
+      ...(options.batch && { batch: true }),
       now: () => this.#now(),
       onAppended: () => this.forwarder.kick(),
       ...(options.newId && { newId: options.newId }),

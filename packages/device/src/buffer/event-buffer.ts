@@ -12,6 +12,12 @@
  *   messages): it drops every other unacknowledged event of an old segment. Segments are
  *   thinned in a staircase, the oldest most, so that a long outage keeps an ever sparser but
  *   complete picture of its whole span and the recent past in full.
+ * - Batches ("2b" signatures, docs/device.md): an event may wait `unsigned` (numbered, not yet
+ *   signed). When the forwarder seals some of them into one signed batch, `appendBatch` writes the
+ *   batch as one record naming the keys it covers (`batch.from`…`batch.to`) and only then
+ *   acknowledges the unsigned ones; a crash in between is repaired on opening (unsigned records a
+ *   batch covers are acknowledged). Thinning drops unsigned and single signed events, never a
+ *   batch: what was signed and perhaps sent is resent whole and byte for byte.
  */
 import {
   closeSync,
@@ -39,6 +45,19 @@ export interface BufferedEventMeta {
   type: string;
   /** How `bytes` are encoded. */
   codec: CodecName;
+  /** Numbered but not signed yet: `bytes` are the unsigned event as JSON, to be sealed into a batch. */
+  unsigned?: true;
+  /**
+   * A signed batch: `bytes` are a CloudEvents JSON batch of `count` events that were the unsigned
+   * records with keys `from`…`to`.
+   */
+  batch?: BatchRange;
+}
+
+export interface BatchRange {
+  from: number;
+  to: number;
+  count: number;
 }
 
 export interface BufferedEvent extends BufferedEventMeta {
@@ -98,6 +117,9 @@ interface Segment {
   level: number;
   sealed: boolean;
 }
+
+/** An unacknowledged record thinning may drop: anything but a signed batch. */
+const thinnable = (e: Entry) => !e.acked && e.meta.batch === undefined;
 
 const segmentName = (key: number) => `seg-${String(key).padStart(15, "0")}.log`;
 
@@ -195,13 +217,67 @@ export class EventBuffer {
       this.#bytes += segment.size;
       this.#pending += unacked;
     }
+    // A batch written just before a crash may have left its unsigned events unacknowledged.
+    for (const segment of [...this.#segments]) {
+      for (const e of segment.entries) {
+        if (e.meta.batch && !e.acked) this.#ackUnsignedIn(e.meta.batch);
+      }
+    }
+  }
+
+  /** Acknowledges the unsigned events a batch covers (sealed into it). */
+  #ackUnsignedIn(range: BatchRange): void {
+    for (const segment of [...this.#segments]) {
+      if (segment.firstKey > range.to) break;
+      for (const e of segment.entries) {
+        if (e.key >= range.from && e.key <= range.to && e.meta.unsigned && !e.acked) this.ack(e.key);
+      }
+    }
   }
 
   /** Appends one encoded event; thins old data if the budget would be exceeded. */
   append(meta: BufferedEventMeta, bytes: Uint8Array): BufferedEvent {
+    const stored = this.#write(meta, bytes);
+    this.#stats.appended++;
+    this.#enforceBudget();
+    return stored;
+  }
+
+  /**
+   * Appends a signed batch that replaces the unsigned events `members` (their keys, oldest
+   * first): the batch is written first, then they are acknowledged, so that no moment on disk
+   * holds neither. Members thinned meanwhile are simply not there to acknowledge.
+   */
+  appendBatch(
+    meta: Omit<BufferedEventMeta, "batch" | "unsigned">,
+    bytes: Uint8Array,
+    members: readonly number[],
+  ): BufferedEvent {
+    if (members.length === 0) throw new BufferError("A batch replaces at least one unsigned event.");
+    const range: BatchRange = { from: members[0]!, to: members.at(-1)!, count: members.length };
+    const stored = this.#write({ ...meta, batch: range }, bytes);
+    // On disk before the unsigned copies go: after a power cut the batch, not a re-signing, is what remains.
+    fsyncSync(this.#segments.at(-1)!.fd);
+    this.#ackUnsignedIn(range);
+    this.#enforceBudget();
+    return stored;
+  }
+
+  /** The largest payload one record can hold (a batch must fit it). */
+  get maxPayloadBytes(): number {
+    return this.segmentBytes - HEADER - MAX_META;
+  }
+
+  #write(meta: BufferedEventMeta, bytes: Uint8Array): BufferedEvent {
     this.#checkOpen();
     const metaBytes = Buffer.from(
-      JSON.stringify({ id: meta.id, type: meta.type, codec: meta.codec }),
+      JSON.stringify({
+        id: meta.id,
+        type: meta.type,
+        codec: meta.codec,
+        ...(meta.unsigned && { unsigned: true }),
+        ...(meta.batch && { batch: meta.batch }),
+      }),
       "utf8",
     );
     if (metaBytes.length > MAX_META)
@@ -234,14 +310,12 @@ export class EventBuffer {
       size,
       metaLen: metaBytes.length,
       acked: false,
-      meta: { ...meta },
+      meta: JSON.parse(metaBytes.toString("utf8")) as BufferedEventMeta,
     });
     active.size += size;
     active.unacked++;
     this.#bytes += size;
     this.#pending++;
-    this.#stats.appended++;
-    this.#enforceBudget();
     return { ...meta, key, bytes };
   }
 
@@ -270,15 +344,19 @@ export class EventBuffer {
 
   /**
    * Up to `limit` unacknowledged events, oldest first, skipping the keys in `exclude` (those
-   * already in flight).
+   * already in flight) and, given `which`, the records it does not want.
    */
-  pending(limit: number, exclude?: ReadonlySet<number>): BufferedEvent[] {
+  pending(
+    limit: number,
+    exclude?: ReadonlySet<number>,
+    which?: (meta: BufferedEventMeta) => boolean,
+  ): BufferedEvent[] {
     this.#checkOpen();
     const out: BufferedEvent[] = [];
     for (const segment of this.#segments) {
       for (const e of segment.entries) {
         if (out.length >= limit) return out;
-        if (e.acked || exclude?.has(e.key)) continue;
+        if (e.acked || exclude?.has(e.key) || (which && !which(e.meta))) continue;
         const bytes = new Uint8Array(e.size - HEADER - e.metaLen);
         readSync(segment.fd, bytes, 0, bytes.length, e.offset + HEADER + e.metaLen);
         out.push({ ...e.meta, key: e.key, bytes });
@@ -332,11 +410,10 @@ export class EventBuffer {
     // about once per segment appended rather than on every append.
     const target = this.budgetBytes - this.segmentBytes;
     while (this.#bytes > target) {
-      const sealed = this.#segments.filter((s) => s.sealed);
-      if (sealed.length === 0) {
-        // Unreachable with segments ≤ budget/4, but never loop forever.
-        throw new BufferError("The buffer is over budget with nothing to thin.");
-      }
+      // Only segments with something to drop: signed batches are kept whole, so a segment of
+      // batches alone cannot shrink (they are few: one per send in flight, until acknowledged).
+      const sealed = this.#segments.filter((s) => s.sealed && s.entries.some(thinnable));
+      if (sealed.length === 0) return;
       // Staircase: the first old segment not already thinned more than the one after it.
       let pick = sealed.length - 1;
       for (let i = 0; i < sealed.length - 1; i++) {
@@ -349,17 +426,28 @@ export class EventBuffer {
     }
   }
 
-  /** Drops every other unacknowledged event of a segment (and its acknowledged ones), or the segment if one is left. */
+  /**
+   * Drops every other thinnable event of a segment (and its acknowledged records), or the
+   * segment if one is left; signed batches stay.
+   */
   #thin(index: number): void {
     const segment = this.#segments[index]!;
     const live = segment.entries.filter((e) => !e.acked);
-    if (live.length <= 1) {
-      this.#stats.thinned += live.length;
+    const candidates = live.filter(thinnable);
+    const batches = live.filter((e) => !thinnable(e));
+    if (candidates.length <= 1 && batches.length === 0) {
+      this.#stats.thinned += candidates.length;
       this.#removeSegment(index);
       return;
     }
-    // Keep the later reading of each pair: 1, 3, 5…; an odd last one stays too.
-    const keep = live.filter((_, i) => i % 2 === 1 || i === live.length - 1);
+    // Keep the later reading of each pair: 1, 3, 5…; an odd last one stays too (a lone one goes).
+    const kept = new Set(
+      candidates.length <= 1
+        ? []
+        : candidates.filter((_, i) => i % 2 === 1 || i === candidates.length - 1).map((e) => e.key),
+    );
+    for (const b of batches) kept.add(b.key);
+    const keep = live.filter((e) => kept.has(e.key));
     this.#stats.thinned += live.length - keep.length;
     const previous = index > 0 ? this.#segments[index - 1] : undefined;
     const keptBytes = keep.reduce((n, e) => n + e.size, 0);

@@ -52,6 +52,8 @@ export interface SimulatedFleetOptions extends Omit<FleetOptions, "start"> {
   dataDir: string;
   uplink: { type: "mqtt"; url: string } | { type: "http"; url: string };
   codec?: CodecName;
+  /** Send "2b" batches (DeviceAgentOptions.batch); needs codec json. */
+  batch?: { maxEvents: number; maxDelayMs?: number };
   /** Simulated ms per real ms (default 1). */
   speed?: number;
   /** The producer and subject DIDs of device `index` (its NFTs, minted by whoever sets up the fleet). */
@@ -122,7 +124,8 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
       dataDir: join(o.dataDir, `device-${index}`),
       can: shifted(new SimulatedCanSource(vehicle, { speed }), offset),
       uplink,
-      codec: o.codec ?? "json+gzip",
+      codec: o.codec ?? (o.batch ? "json" : "json+gzip"),
+      ...(o.batch && { batch: o.batch }),
       voltage: simulatedVoltage(vehicle),
       // Positions are stamped by the agent's own clock when sampled: no shift to undo.
       position: simulatedPosition(vehicle),

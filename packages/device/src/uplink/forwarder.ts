@@ -4,10 +4,18 @@
  * as rejected). On a transient failure the forwarder backs off (exponentially, up to a
  * ceiling) and tries again; on reconnection it resumes at once. Events sent twice (a PUBACK
  * lost with the connection) are harmless: the node is idempotent on the event id.
+ *
+ * Batches ("2b"): given `seal`, unsigned events wait until `batchMaxEvents` of them are there,
+ * or the oldest has waited `batchMaxDelayMs`, or `drained()` asks for everything; then, with the
+ * link up and a send slot free, the oldest are sealed (one signature, stored in their place) and
+ * the batch is sent like any record. Its acknowledgement removes it whole; the events the node
+ * refused for good inside it are counted and reported one by one, like refused single events; a
+ * transient failure sends the same stored batch again.
  */
-import type { EventBuffer } from "../buffer/event-buffer.ts";
+import type { BufferedEvent, EventBuffer } from "../buffer/event-buffer.ts";
 import { UplinkError } from "../errors.ts";
-import type { Uplink } from "./uplink.ts";
+import type { SealedBatch } from "./outbox.ts";
+import type { BatchReceipt, Uplink } from "./uplink.ts";
 
 export interface ForwarderOptions {
   buffer: EventBuffer;
@@ -18,18 +26,32 @@ export interface ForwarderOptions {
   maxRetryDelayMs?: number;
   /** Told about each event the node refused for good. */
   onRejected?: (event: { id: string; error: UplinkError }) => void;
+  /** Seals unsigned events into a stored, signed batch (Outbox.seal); needed once any are buffered. */
+  seal?: (members: BufferedEvent[]) => Promise<SealedBatch>;
+  /** Most events per batch. Default 50. */
+  batchMaxEvents?: number;
+  /** The longest an unsigned event waits for its batch to fill. Default 5 s. */
+  batchMaxDelayMs?: number;
 }
 
 export interface ForwarderStats {
+  /** Events sent (a batch counts its events), resends included. */
   sent: number;
+  /** Events the node acknowledged (stored, or already had). */
   acknowledged: number;
+  /** Events the node refused for good. */
   rejected: number;
   failures: number;
+  /** Records in flight (a batch is one). */
   inFlight: number;
+  /** Batches sealed (one signature each) and batch sends. */
+  batchesSealed: number;
+  batchesSent: number;
 }
 
 export class Forwarder {
-  readonly #o: Required<Omit<ForwarderOptions, "onRejected">> & Pick<ForwarderOptions, "onRejected">;
+  readonly #o: Required<Omit<ForwarderOptions, "onRejected" | "seal">> &
+    Pick<ForwarderOptions, "onRejected" | "seal">;
   readonly #inFlight = new Set<number>();
   #running = false;
   #pumping = false;
@@ -37,10 +59,29 @@ export class Forwarder {
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #idleWaiters: (() => void)[] = [];
-  readonly #stats = { sent: 0, acknowledged: 0, rejected: 0, failures: 0 };
+  readonly #stats = { sent: 0, acknowledged: 0, rejected: 0, failures: 0, batchesSealed: 0, batchesSent: 0 };
+  /** A seal under way (one at a time: one secure element). */
+  #sealing = false;
+  /** Unsigned events are sealed now whatever their number (drained() waits, or they waited long enough). */
+  #flushing = false;
+  #lingerExpired = false;
+  #linger: NodeJS.Timeout | undefined;
 
   constructor(options: ForwarderOptions) {
-    this.#o = { maxInFlight: 8, retryDelayMs: 500, maxRetryDelayMs: 60_000, ...options };
+    this.#o = {
+      maxInFlight: 8,
+      retryDelayMs: 500,
+      maxRetryDelayMs: 60_000,
+      batchMaxEvents: 50,
+      batchMaxDelayMs: 5000,
+      ...options,
+    };
+    if (
+      !Number.isSafeInteger(this.#o.batchMaxEvents) ||
+      this.#o.batchMaxEvents < 1 ||
+      this.#o.batchMaxEvents > 1000
+    )
+      throw new RangeError(`A batch holds 1 to 1000 events, not ${this.#o.batchMaxEvents}.`);
     this.#delay = this.#o.retryDelayMs;
   }
 
@@ -71,40 +112,121 @@ export class Forwarder {
     try {
       const free = this.#o.maxInFlight - this.#inFlight.size;
       if (free <= 0) return;
-      const batch = this.#o.buffer.pending(free, this.#inFlight);
-      if (batch.length === 0 && this.#inFlight.size === 0) this.#notifyIdle();
-      for (const event of batch) {
-        this.#inFlight.add(event.key);
-        this.#stats.sent++;
-        this.#o.uplink.send(event).then(
-          () => {
-            this.#inFlight.delete(event.key);
-            // The agent stopped and closed its buffer meanwhile: the event stays on disk
-            // unacknowledged and goes again after the restart (the node drops the duplicate).
-            if (this.#o.buffer.closed) return;
-            this.#o.buffer.ack(event.key);
-            this.#stats.acknowledged++;
-            this.#delay = this.#o.retryDelayMs;
-            this.#pump();
-          },
-          (error: unknown) => {
-            this.#inFlight.delete(event.key);
-            if (this.#o.buffer.closed) return;
-            if (error instanceof UplinkError && error.permanent) {
-              this.#o.buffer.ack(event.key);
-              this.#stats.rejected++;
-              this.#o.onRejected?.({ id: event.id, error });
-              this.#pump();
-              return;
-            }
-            this.#stats.failures++;
-            this.#backOff();
-          },
-        );
-      }
+      const ready = this.#o.buffer.pending(free, this.#inFlight, (m) => !m.unsigned);
+      for (const record of ready) this.#send(record);
+      if (ready.length < free) this.#maybeSeal();
+      if (
+        ready.length === 0 &&
+        this.#inFlight.size === 0 &&
+        !this.#sealing &&
+        this.#o.buffer.stats.pending === 0
+      )
+        this.#notifyIdle();
     } finally {
       this.#pumping = false;
     }
+  }
+
+  #send(record: BufferedEvent): void {
+    const count = record.batch?.count ?? 1;
+    this.#inFlight.add(record.key);
+    this.#stats.sent += count;
+    if (record.batch) this.#stats.batchesSent++;
+    this.#o.uplink.send({ ...record, ...(record.batch && { batch: { count } }) }).then(
+      (receipt) => {
+        this.#inFlight.delete(record.key);
+        // The agent stopped and closed its buffer meanwhile: the record stays on disk
+        // unacknowledged and goes again after the restart (the node drops the duplicate).
+        if (this.#o.buffer.closed) return;
+        this.#o.buffer.ack(record.key);
+        const refused = record.batch ? this.#refusedInBatch(record, receipt) : 0;
+        this.#stats.acknowledged += count - refused;
+        this.#delay = this.#o.retryDelayMs;
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#inFlight.delete(record.key);
+        if (this.#o.buffer.closed) return;
+        if (error instanceof UplinkError && error.permanent) {
+          this.#o.buffer.ack(record.key);
+          this.#stats.rejected += count;
+          this.#o.onRejected?.({ id: record.id, error });
+          this.#pump();
+          return;
+        }
+        this.#stats.failures++;
+        this.#backOff();
+      },
+    );
+  }
+
+  /** Counts and reports the events of an acknowledged batch that the node refused; returns how many. */
+  #refusedInBatch(record: BufferedEvent, receipt: BatchReceipt | undefined): number {
+    const refused = receipt?.refused ?? [];
+    if (refused.length === 0) return 0;
+    let ids: string[] = [];
+    try {
+      ids = (JSON.parse(new TextDecoder().decode(record.bytes)) as { id: string }[]).map((e) => e.id);
+    } catch {
+      // Our own stored batch; unreadable only if the disk lied. Report by index then.
+    }
+    for (const { index, error } of refused) {
+      this.#stats.rejected++;
+      this.#o.onRejected?.({ id: ids[index] ?? `${record.id}#${index}`, error });
+    }
+    return refused.length;
+  }
+
+  /** Seals the oldest unsigned events into a batch when enough wait, or they waited long enough. */
+  #maybeSeal(): void {
+    const seal = this.#o.seal;
+    if (!seal || this.#sealing || !this.#o.uplink.connected) return;
+    const max = this.#o.batchMaxEvents;
+    const members = this.#o.buffer.pending(max, undefined, (m) => m.unsigned === true);
+    if (members.length === 0) {
+      this.#clearLinger();
+      return;
+    }
+    if (members.length < max && !this.#flushing && !this.#lingerExpired) {
+      this.#linger ??= setTimeout(() => {
+        this.#linger = undefined;
+        this.#lingerExpired = true;
+        this.#pump();
+      }, this.#o.batchMaxDelayMs);
+      return;
+    }
+    this.#clearLinger();
+    this.#sealing = true;
+    seal(members).then(
+      ({ batch, invalid }) => {
+        this.#sealing = false;
+        if (batch) this.#stats.batchesSealed++;
+        for (const { id, error } of invalid) {
+          this.#stats.rejected++;
+          this.#o.onRejected?.({
+            id,
+            error: new UplinkError(`Buffered event ${id} cannot be signed; dropped.`, {
+              permanent: true,
+              cause: error,
+              details: error.message,
+            }),
+          });
+        }
+        this.#pump();
+      },
+      () => {
+        // The secure element did not sign (busy, unplugged): the events stay, try again later.
+        this.#sealing = false;
+        this.#stats.failures++;
+        this.#backOff();
+      },
+    );
+  }
+
+  #clearLinger(): void {
+    if (this.#linger) clearTimeout(this.#linger);
+    this.#linger = undefined;
+    this.#lingerExpired = false;
   }
 
   #backOff(): void {
@@ -118,6 +240,7 @@ export class Forwarder {
   }
 
   #notifyIdle(): void {
+    this.#flushing = false;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();
@@ -128,6 +251,7 @@ export class Forwarder {
     if (this.#o.buffer.stats.pending === 0 && this.#inFlight.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.#idleWaiters.push(resolve);
+      this.#flushing = true;
       this.kick();
     });
   }
@@ -140,6 +264,7 @@ export class Forwarder {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#clearLinger();
     this.#unsubscribe?.();
   }
 }

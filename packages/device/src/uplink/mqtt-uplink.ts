@@ -2,6 +2,9 @@
  * The MQTT uplink: QoS 1 publishes to `devices/<address>/<type>` (DIMO's topics). An event
  * counts as delivered on its PUBACK. MQTT 3.1.1 carries no content type, so the node sniffs the
  * codec: JSON, gzip'd JSON and Avro are recognisable, protobuf is not (use HTTP for protobuf).
+ * A batch goes as one PUBLISH of its JSON array on `devices/<address>/status`; its one PUBACK
+ * acknowledges every event of it. The node acknowledges refused events too (resending cannot help)
+ * and explains them on `devices/<address>/rejections`, as for single events.
  *
  * The connection is an MqttSession: before every (re)connection it asks `credentials` for a
  * fresh login (a node's embedded broker wants one signed within minutes: deviceLoginCredentials),
@@ -11,7 +14,7 @@
 import type { Address } from "viem";
 import { UplinkError } from "../errors.ts";
 import { MqttSession } from "./mqtt-session.ts";
-import { deviceTopic, type Uplink, type UplinkMessage } from "./uplink.ts";
+import { type BatchReceipt, deviceTopic, type Uplink, type UplinkMessage } from "./uplink.ts";
 
 export interface MqttUplinkOptions {
   /** mqtt://host:1883, mqtts://host:8883, ws(s)://… */
@@ -73,7 +76,7 @@ export class MqttUplink implements Uplink {
     return () => this.#listeners.delete(listener);
   }
 
-  send(message: UplinkMessage): Promise<void> {
+  send(message: UplinkMessage): Promise<BatchReceipt | undefined> {
     const client = this.#session?.client;
     if (!client?.connected) return Promise.reject(new UplinkError("MQTT is not connected."));
     if (message.codec === "protobuf") {
@@ -84,17 +87,20 @@ export class MqttUplink implements Uplink {
         }),
       );
     }
-    const topic = deviceTopic(this.#options.deviceAddress, message.type);
+    const topic = deviceTopic(this.#options.deviceAddress, message.batch ? "dimo.status" : message.type);
     const timeoutMs = this.#options.ackTimeoutMs ?? 10_000;
+    const what = message.batch
+      ? `batch ${message.id} (${message.batch.count} events)`
+      : `event ${message.id}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new UplinkError(`No PUBACK for event ${message.id} within ${timeoutMs} ms.`)),
+        () => reject(new UplinkError(`No PUBACK for ${what} within ${timeoutMs} ms.`)),
         timeoutMs,
       );
       client.publish(topic, Buffer.from(message.bytes), { qos: 1 }, (error) => {
         clearTimeout(timer);
-        if (error) reject(new UplinkError(`Publishing event ${message.id} failed.`, { cause: error }));
-        else resolve();
+        if (error) reject(new UplinkError(`Publishing ${what} failed.`, { cause: error }));
+        else resolve(message.batch ? { refused: [] } : undefined);
       });
     });
   }
