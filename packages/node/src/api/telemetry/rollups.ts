@@ -64,7 +64,8 @@ export class SignalRollups {
   ) {}
 
   /**
-   * `unrolledWindowMs`: how far back queries look among rows not rolled yet (default one hour).
+   * `unrolledWindowMs`: how far back queries look among rows not rolled yet (default five minutes: reads roll
+   * what was appended just before them, so only rows landing in that instant are found this way).
    * DuckDB cannot skip row groups by row id, so the unrolled rows are found by time: a row that
    * arrives late with an older timestamp shows in aggregates from the next roll (≤ 1 s) on.
    */
@@ -119,7 +120,7 @@ export class SignalRollups {
         }
       });
     }
-    return new SignalRollups(sql, subjectPrefix, options.unrolledWindowMs ?? HOUR_MS);
+    return new SignalRollups(sql, subjectPrefix, options.unrolledWindowMs ?? 5 * MINUTE_MS);
   }
 
   /** Where the look among unrolled rows starts: the window before now, on a whole minute. */
