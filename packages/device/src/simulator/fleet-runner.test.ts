@@ -175,3 +175,56 @@ describe("a subset of a simulated fleet", () => {
     expect(fleet.eventsSigned()).toBe(fleet.agents.reduce((n, a) => n + a.buffer.stats.pending, 0));
   });
 });
+
+describe("a fleet sending 2b batches", () => {
+  it("passes the batch option to its agents: each POST is a batch of events under one signature", async () => {
+    const posts: { type: string | undefined; body: Buffer }[] = [];
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      posts.push({ type: req.headers["content-type"], body: Buffer.concat(chunks) });
+      res.statusCode = 200;
+      res.end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    // A car on its first trip now (as above), so that it produces events.
+    const start = Date.now();
+    const dayStart = Math.floor(start / 86_400_000) * 86_400_000;
+    const probe = createFleet({ seed: "batches", size: 1, start: dayStart, misbehavingShare: 0 })[0]!;
+    const fleet = await startSimulatedFleet({
+      seed: "batches",
+      size: 1,
+      start,
+      localTimeOffsetMs: probe.vehicle.trips[0]!.start + 60_000 - start,
+      misbehavingShare: 0,
+      dataDir: mkdtempSync(join(tmpdir(), "dimo-fleet-")),
+      uplink: { type: "http", url },
+      batch: { maxEvents: 3 },
+      eventIntervalMs: 200,
+      identityFor: () => ({
+        producer: "did:erc721:31337:0x9c94C395cBcBDe662235E0A9d3bB87Ad708561BA:1",
+        subject: "did:erc721:31337:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:1",
+      }),
+    });
+    const deadline = Date.now() + 20_000;
+    while (posts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await fleet.stop();
+    server.close();
+
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    for (const post of posts.slice(0, 2)) {
+      expect(post.type).toBe("application/cloudevents-batch+json");
+      const items = JSON.parse(post.body.toString("utf8")) as { signature: string }[];
+      expect(items).toHaveLength(3);
+      expect(new Set(items.map((i) => i.signature)).size).toBe(1);
+      for (const item of items) {
+        const parsed = parseEvent(Buffer.from(JSON.stringify(item)), {
+          contentType: "application/cloudevents+json",
+        });
+        const v = verifyEventSignature(parsed, { chainId: 31337 });
+        expect(v).toMatchObject({ scheme: "v2b", signer: fleet.elements[0]!.address });
+      }
+    }
+  });
+});
