@@ -217,10 +217,11 @@ export class EventBuffer {
       this.#bytes += segment.size;
       this.#pending += unacked;
     }
-    // A batch written just before a crash may have left its unsigned events unacknowledged.
+    // A batch written just before a crash may have left its unsigned events unacknowledged (their
+    // flags are written after it, and not synced).
     for (const segment of [...this.#segments]) {
       for (const e of segment.entries) {
-        if (e.meta.batch && !e.acked) this.#ackUnsignedIn(e.meta.batch);
+        if (e.meta.batch) this.#ackUnsignedIn(e.meta.batch);
       }
     }
   }

@@ -3,6 +3,7 @@
  * stored before it is sent, and the batch goes as one message (MQTT PUBLISH / HTTP POST).
  */
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEvent, verifyEventSignature } from "@dimo-open/stream";
@@ -14,6 +15,7 @@ import { AgentConfigError, DeviceError } from "../errors.ts";
 import { privateKeyElement } from "../keystore/file-keystore.ts";
 import type { SecureElement } from "../keystore/secure-element.ts";
 import { Forwarder } from "./forwarder.ts";
+import { HttpUplink } from "./http-uplink.ts";
 import { MqttUplink } from "./mqtt-uplink.ts";
 import { Outbox } from "./outbox.ts";
 import { PersistentSequence } from "./sequence-store.ts";
@@ -163,7 +165,7 @@ describe("device batches (2b)", () => {
     broker.hold = true;
     const before = signatures.count;
     for (let i = 0; i < 8; i++) await d.outbox.publish("dimo.status", status(i));
-    await until(() => d.forwarder.stats.inFlight === 1);
+    await until(() => broker.heldCount === 1);
     // The connection drops with the PUBACK still owed: the batch goes again on the next one.
     broker.dropClients();
     broker.release();
@@ -282,5 +284,60 @@ describe("device batches (2b)", () => {
           batch: true,
         }),
     ).toThrow(DeviceError);
+  });
+
+  it("over HTTP: a transient answer sends the same batch again; refusals for good inside it are reported by id, the rest acknowledged", async () => {
+    // A node's answers (docs/ingest.md): 503, then a 207 naming one event overloaded, then a 207
+    // refusing one event for good.
+    const bodies: Buffer[] = [];
+    const types: (string | undefined)[] = [];
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      bodies.push(Buffer.concat(chunks));
+      types.push(req.headers["content-type"]);
+      const n = (JSON.parse(Buffer.concat(chunks).toString()) as unknown[]).length;
+      const results: { status: string; reason?: string; message?: string }[] = Array.from(
+        { length: n },
+        () => ({
+          status: "accepted",
+        }),
+      );
+      if (bodies.length === 1) {
+        res.statusCode = 503;
+        return res.end("{}");
+      }
+      results[2] =
+        bodies.length === 2
+          ? { status: "rejected", reason: "overloaded", message: "busy" }
+          : { status: "rejected", reason: "future_time", message: "ahead" };
+      res.statusCode = 207;
+      res.end(JSON.stringify({ results }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const uplink = new HttpUplink({
+      url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      deviceAddress: key.address,
+    });
+    // Not started: "connected" is false until a send gets through, and a batch is what tries.
+    const d = device(uplink, { maxEvents: 5 });
+    d.forwarder.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await d.outbox.publish("dimo.status", status(i))).id);
+    await d.forwarder.drained();
+
+    expect(bodies).toHaveLength(3);
+    expect(types.every((t) => t === "application/cloudevents-batch+json")).toBe(true);
+    expect(bodies.every((b) => b.equals(bodies[0]!))).toBe(true);
+    expect(d.rejected).toEqual([ids[2]]);
+    expect(d.forwarder.stats).toMatchObject({
+      rejected: 1,
+      acknowledged: 4,
+      batchesSealed: 1,
+      batchesSent: 3,
+    });
+    expect(d.forwarder.stats.failures).toBe(2);
+    expect(d.buffer.stats.pending).toBe(0);
   });
 });

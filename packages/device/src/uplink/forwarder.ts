@@ -180,7 +180,11 @@ export class Forwarder {
   /** Seals the oldest unsigned events into a batch when enough wait, or they waited long enough. */
   #maybeSeal(): void {
     const seal = this.#o.seal;
-    if (!seal || this.#sealing || !this.#o.uplink.connected) return;
+    if (!seal || this.#sealing) return;
+    // Offline, events wait unsigned so that the backlog goes in full batches. Over HTTP "offline"
+    // is only the last send failing: with nothing else to send, a batch is what finds out.
+    const uplink = this.#o.uplink;
+    if (!uplink.connected && (uplink.kind === "mqtt" || this.#inFlight.size > 0)) return;
     const max = this.#o.batchMaxEvents;
     const members = this.#o.buffer.pending(max, undefined, (m) => m.unsigned === true);
     if (members.length === 0) {

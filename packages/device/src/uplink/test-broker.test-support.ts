@@ -10,6 +10,8 @@ export interface TestBroker {
   received: { topic: string; payload: Buffer; clientId: string }[];
   /** While set, PUBACKs are withheld (the broker has not taken the message yet). */
   hold: boolean;
+  /** Publishes arrived and held (PUBACK withheld) now. */
+  readonly heldCount: number;
   release(): void;
   /** Closes every client connection, as a broker restart or a network blip would. */
   dropClients(): void;
@@ -28,6 +30,9 @@ export async function startTestBroker(port = 0, options: TestBrokerOptions = {})
     url: "",
     received: [],
     hold: false,
+    get heldCount() {
+      return held.length;
+    },
     release() {
       broker.hold = false;
       for (const h of held.splice(0)) h();
