@@ -268,10 +268,14 @@ describe("device batches (2b) against a node on the devnet", () => {
         reconnectPeriodMs: 200,
         // Shorter than the fade: the forwarder itself sends the stored batch again.
         ackTimeoutMs: 800,
+        refusals: true,
       }),
     );
-    // MQTT acknowledges a refused event too (it is explained on the rejections topic).
-    expect(rejectedByDevice).toEqual([]);
+    // The node acknowledges a refused event too and explains it on the rejections topic, by the
+    // PUBLISH's packet id and the event's index: the device reports it by id.
+    await until(() => rejectedByDevice.length === 1, "the MQTT refusal");
+    expect(rejectedByDevice[0]!.id).toBe(refusedIds[0]);
+    expect(rejectedByDevice[0]!.details).toMatch(/future_time/);
   });
 
   it("sends batches over HTTP to the node's ingest; the refused event is reported, the rest stored", async () => {
@@ -294,9 +298,9 @@ describe("device batches (2b) against a node on the devnet", () => {
         },
       }),
     );
-    expect(rejectedByDevice).toHaveLength(1);
-    expect(rejectedByDevice[0]!.id).toBe(refusedIds[1]);
-    expect(rejectedByDevice[0]!.details).toMatch(/future_time/);
+    expect(rejectedByDevice).toHaveLength(2);
+    expect(rejectedByDevice[1]!.id).toBe(refusedIds[1]);
+    expect(rejectedByDevice[1]!.details).toMatch(/future_time/);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 207, 200]);
     expect(answers[2]!.body).toMatchObject({ accepted: BATCH - 1, rejected: 1 });
     // The resend of the faded batch: the node already had every event of it.

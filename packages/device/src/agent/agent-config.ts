@@ -228,6 +228,8 @@ export async function createDeviceAgent(
           }
         : { credentials: () => deviceLoginCredentials(element, { chainId: id.chainId, now: now?.() }) }),
       ...(config.uplink.caFile !== undefined && { ca: readFileSync(at(config.uplink.caFile), "utf8") }),
+      // With batches, refused events are learnt from the node's rejections topic, by index.
+      ...(config.uplink.batch && { refusals: true }),
     });
   } else {
     uplink = new HttpUplink({ url: config.uplink.url ?? config.node!.url, deviceAddress: element.address });

@@ -116,6 +116,7 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
             url: o.uplink.url,
             deviceAddress: element.address,
             credentials: () => deviceLoginCredentials(element, { chainId, now: now() }),
+            ...(o.batch && { refusals: true }),
           })
         : new HttpUplink({ url: o.uplink.url, deviceAddress: element.address });
     const agent = new DeviceAgent({

@@ -88,11 +88,21 @@ export class Forwarder {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#unsubscribe = this.#o.uplink.onConnectionChange((connected) => {
+    const offConnection = this.#o.uplink.onConnectionChange((connected) => {
       if (!connected) return;
       this.#delay = this.#o.retryDelayMs;
       this.kick();
     });
+    // Refusals told apart from the acknowledgement (MQTT): the event left the buffer with its
+    // PUBACK already (and counts as acknowledged); it is counted and reported as refused too.
+    const offRefusal = this.#o.uplink.onRefusal?.((refusal) => {
+      this.#stats.rejected++;
+      this.#o.onRejected?.(refusal);
+    });
+    this.#unsubscribe = () => {
+      offConnection();
+      offRefusal?.();
+    };
     this.kick();
   }
 

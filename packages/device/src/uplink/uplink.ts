@@ -14,6 +14,12 @@ export interface UplinkMessage {
   batch?: { count: number };
 }
 
+/** An event the node refused for good, told after the fact (MQTT: on the rejections topic). */
+export interface Refusal {
+  id: string;
+  error: UplinkError;
+}
+
 /** What the node said about a batch it acknowledged: the events it refused for good, by index. */
 export interface BatchReceipt {
   refused: { index: number; error: UplinkError }[];
@@ -32,9 +38,19 @@ export interface Uplink {
    * (send again, the whole batch) otherwise.
    */
   send(message: UplinkMessage): Promise<BatchReceipt | undefined>;
+  /**
+   * Refusals the node reports apart from its acknowledgements (MQTT), each once; returns an
+   * unsubscribe function. Absent where the acknowledgement says it all (HTTP).
+   */
+  onRefusal?(listener: (refusal: Refusal) => void): () => void;
   /** Called with true on (re)connection and false on loss; returns an unsubscribe function. */
   onConnectionChange(listener: (connected: boolean) => void): () => void;
   stop(): Promise<void>;
+}
+
+/** Where a node's broker explains the messages of a device it refused (its address in lower case). */
+export function rejectionsTopic(deviceAddress: string): string {
+  return `devices/${deviceAddress.toLowerCase()}/rejections`;
 }
 
 /** The MQTT 5 / HTTP content type of a CloudEvents JSON batch. */
