@@ -366,6 +366,19 @@ export class EventBuffer {
     return out;
   }
 
+  /** How many unacknowledged records `which` wants, counting up to `limit` (nothing is read from disk). */
+  countPending(limit: number, which: (meta: BufferedEventMeta) => boolean): number {
+    this.#checkOpen();
+    let n = 0;
+    for (const segment of this.#segments) {
+      for (const e of segment.entries) {
+        if (n >= limit) return n;
+        if (!e.acked && which(e.meta)) n++;
+      }
+    }
+    return n;
+  }
+
   /** Marks an event acknowledged by the node. Returns false if it is no longer held (thinned, or acknowledged before). */
   ack(key: number): boolean {
     this.#checkOpen();

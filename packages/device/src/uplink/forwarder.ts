@@ -12,7 +12,7 @@
  * refused for good inside it are counted and reported one by one, like refused single events; a
  * transient failure sends the same stored batch again.
  */
-import type { BufferedEvent, EventBuffer } from "../buffer/event-buffer.ts";
+import type { BufferedEvent, BufferedEventMeta, EventBuffer } from "../buffer/event-buffer.ts";
 import { UplinkError } from "../errors.ts";
 import type { SealedBatch } from "./outbox.ts";
 import type { BatchReceipt, Uplink } from "./uplink.ts";
@@ -196,12 +196,14 @@ export class Forwarder {
     const uplink = this.#o.uplink;
     if (!uplink.connected && (uplink.kind === "mqtt" || this.#inFlight.size > 0)) return;
     const max = this.#o.batchMaxEvents;
-    const members = this.#o.buffer.pending(max, undefined, (m) => m.unsigned === true);
-    if (members.length === 0) {
+    const unsigned = (m: BufferedEventMeta) => m.unsigned === true;
+    // Counted first, read only when sealing: this runs after every append.
+    const waiting = this.#o.buffer.countPending(max, unsigned);
+    if (waiting === 0) {
       this.#clearLinger();
       return;
     }
-    if (members.length < max && !this.#flushing && !this.#lingerExpired) {
+    if (waiting < max && !this.#flushing && !this.#lingerExpired) {
       this.#linger ??= setTimeout(() => {
         this.#linger = undefined;
         this.#lingerExpired = true;
@@ -211,6 +213,7 @@ export class Forwarder {
     }
     this.#clearLinger();
     this.#sealing = true;
+    const members = this.#o.buffer.pending(max, undefined, unsigned);
     seal(members).then(
       ({ batch, invalid }) => {
         this.#sealing = false;
