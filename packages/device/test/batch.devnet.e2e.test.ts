@@ -9,23 +9,10 @@
  * as a v2b event, and the refused ones not at all.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, type RunningNode, startNode } from "@dimo-open/node";
-import {
-  erc721Did,
-  mintDevices,
-  mintManufacturer,
-  mintVehicle,
-  type ProtocolClient,
-} from "@dimo-open/protocol";
-import {
-  type DevnetNetwork,
-  deriveDevnetAccounts,
-  devnetClients,
-  startDevnetNetwork,
-} from "@dimo-open/protocol/devnet";
+import { openDatabase, type RunningNode } from "@dimo-open/node";
+import { erc721Did, mintDevices, mintManufacturer, mintVehicle } from "@dimo-open/protocol";
+import { type DevnetNetwork, deriveDevnetAccounts } from "@dimo-open/protocol/devnet";
 import { deviceLoginCredentials } from "@dimo-open/stream";
 import type { LocalAccount } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +28,7 @@ import { MqttUplink } from "../src/uplink/mqtt-uplink.ts";
 import { Outbox } from "../src/uplink/outbox.ts";
 import { PersistentSequence } from "../src/uplink/sequence-store.ts";
 import type { Uplink, UplinkMessage } from "../src/uplink/uplink.ts";
+import { type DevnetWorld, startDevnetWorld } from "./devnet-world.ts";
 import { NetworkPath } from "./network-path.ts";
 
 const BATCH = 10;
@@ -70,44 +58,17 @@ describe("device batches (2b) against a node on the devnet", () => {
   const rejectedByDevice: { id: string; details: string | undefined }[] = [];
   const figures: Record<string, number> = {};
 
-  const as = (index: number): ProtocolClient => {
-    const clients = devnetClients(network.devnet, { pollingInterval: 20 });
-    return {
-      publicClient: clients.publicClient,
-      walletClient: clients.walletClients[index]!,
-      addresses: network.deployment.addresses,
-    };
-  };
+  let world: DevnetWorld;
+  const as = (index: number) => world.as(index);
 
   beforeAll(async () => {
-    nodeDir = mkdtempSync(join(tmpdir(), "dimo-batch-node-"));
-    deviceDir = mkdtempSync(join(tmpdir(), "dimo-batch-device-"));
-    network = await startDevnetNetwork({ port: 0, accounts: 4 });
-    const { deployment } = network;
-    node = await startNode(
-      {
-        dataDir: nodeDir,
-        chain: {
-          rpcUrl: deployment.rpcUrl,
-          chainId: deployment.chainId,
-          startBlock: deployment.startBlock,
-          pollIntervalMs: 50,
-        },
-        contracts: deployment.addresses,
-        api: { port: 0 },
-        ingest: { http: { port: 0 }, mqtt: { port: 0 } },
-        logLevel: "silent",
-      },
-      { provider: network.devnet.provider },
-    );
+    world = await startDevnetWorld("batch");
+    ({ network, node, nodeDir, deviceDir } = world);
   });
 
   afterAll(async () => {
     for (const p of paths) await p.close();
-    await node?.close();
-    await network?.close();
-    rmSync(nodeDir, { recursive: true, force: true });
-    rmSync(deviceDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it("a device is minted for the secure element, claimed and paired with a vehicle", async () => {

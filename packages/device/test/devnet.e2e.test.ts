@@ -15,21 +15,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, type RunningNode, startNode } from "@dimo-open/node";
-import {
-  erc721Did,
-  getDevice,
-  mintDevices,
-  mintManufacturer,
-  mintVehicle,
-  type ProtocolClient,
-} from "@dimo-open/protocol";
-import {
-  type DevnetNetwork,
-  deriveDevnetAccounts,
-  devnetClients,
-  startDevnetNetwork,
-} from "@dimo-open/protocol/devnet";
+import { openDatabase, type RunningNode } from "@dimo-open/node";
+import { erc721Did, getDevice, mintDevices, mintManufacturer, mintVehicle } from "@dimo-open/protocol";
+import { type DevnetNetwork, deriveDevnetAccounts } from "@dimo-open/protocol/devnet";
 import { deviceLoginCredentials, gzipJsonCodec } from "@dimo-open/stream";
 import { pino } from "pino";
 import type { LocalAccount } from "viem";
@@ -54,6 +42,7 @@ import { MqttUplink } from "../src/uplink/mqtt-uplink.ts";
 import { Outbox } from "../src/uplink/outbox.ts";
 import { PersistentSequence } from "../src/uplink/sequence-store.ts";
 import type { Uplink } from "../src/uplink/uplink.ts";
+import { type DevnetWorld, startDevnetWorld } from "./devnet-world.ts";
 import { NetworkPath } from "./network-path.ts";
 
 /** How long the network is gone in each phase (wall time; readings keep coming meanwhile). */
@@ -113,45 +102,17 @@ describe("the device agent against a node on the devnet", () => {
   const figures: Record<string, number> = {};
   const log = pino({ level: "silent" });
 
-  /** The protocol client of devnet account `index`, sending through the devnet's unlocked accounts. */
-  const as = (index: number): ProtocolClient => {
-    const clients = devnetClients(network.devnet, { pollingInterval: 20 });
-    return {
-      publicClient: clients.publicClient,
-      walletClient: clients.walletClients[index]!,
-      addresses: network.deployment.addresses,
-    };
-  };
+  let world: DevnetWorld;
+  const as = (index: number) => world.as(index);
 
   beforeAll(async () => {
-    nodeDir = mkdtempSync(join(tmpdir(), "dimo-e2e-node-"));
-    deviceDir = mkdtempSync(join(tmpdir(), "dimo-e2e-device-"));
-    network = await startDevnetNetwork({ port: 0, accounts: 4 });
-    const { deployment } = network;
-    node = await startNode(
-      {
-        dataDir: nodeDir,
-        chain: {
-          rpcUrl: deployment.rpcUrl,
-          chainId: deployment.chainId,
-          startBlock: deployment.startBlock,
-          pollIntervalMs: 50,
-        },
-        contracts: deployment.addresses,
-        api: { port: 0 },
-        ingest: { http: { port: 0 }, mqtt: { port: 0 } },
-        logLevel: "silent",
-      },
-      { provider: network.devnet.provider },
-    );
+    world = await startDevnetWorld("e2e");
+    ({ network, node, nodeDir, deviceDir } = world);
   });
 
   afterAll(async () => {
     for (const p of paths) await p.close();
-    await node?.close();
-    await network?.close();
-    rmSync(nodeDir, { recursive: true, force: true });
-    rmSync(deviceDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it("the maker mints a device for its secure element; the owner's phone claims and pairs it over the pairing profile", async () => {
